@@ -1,0 +1,23 @@
+"""keyextract: keyword and keyphrase extraction with ALBERT embeddings (English and Chinese).
+
+>>> from keyextract import KeywordExtractor
+>>> extractor = KeywordExtractor()            # loads nothing yet
+>>> extractor.extract(text, top_n=5)          # [Keyword(phrase=..., score=..., spans=...), ...]
+"""
+
+from .errors import InputError, KeyextractError, ModelLoadError
+from .extractor import DEFAULT_MODELS, KeywordExtractor, extract_keywords
+from .types import Keyword
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_MODELS",
+    "InputError",
+    "KeyextractError",
+    "Keyword",
+    "KeywordExtractor",
+    "ModelLoadError",
+    "__version__",
+    "extract_keywords",
+]

@@ -1,0 +1,118 @@
+"""Candidate selection: POS-pattern phrases bounded by stopwords and punctuation.
+
+English candidates are runs of adjectives and nouns that end in a noun (the pattern of
+EmbedRank and pke's noun phrases); Chinese candidates are runs of jieba's noun-like tags.
+Occurrences of one phrase that differ only in case are merged into one candidate.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from .types import Candidate, Span, Token
+
+EN_NOUNS = frozenset({"NN", "NNS", "NNP", "NNPS"})
+EN_ADJECTIVES = frozenset({"JJ", "JJR", "JJS"})
+# jieba: nouns, person/place/organisation names, other proper nouns, verbal and adjectival
+# nouns, abbreviations, and Latin words inside Chinese text.
+ZH_NOUNS = frozenset({"n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "nw", "ng", "vn", "an", "j", "eng"})
+
+# Tokens longer than this (URLs, hashes, base64) are never part of a keyphrase.
+MAX_TOKEN_CHARS = 40
+_WS_RE = re.compile(r"\s+")
+
+
+def _is_word(token: Token) -> bool:
+    """A token that can be part of a phrase: has a letter and is not absurdly long."""
+    return len(token.text) <= MAX_TOKEN_CHARS and any(ch.isalpha() for ch in token.text)
+
+
+def _role(token: Token, stopwords: frozenset[str]) -> str:
+    """Classify a token: ``"noun"``, ``"adj"`` (may precede a noun), or ``"break"``."""
+    if not _is_word(token) or token.text.casefold() in stopwords:
+        return "break"
+    if token.pos is None:  # no tagger: every content word may end a phrase
+        return "noun"
+    if token.script == "zh":
+        return "noun" if token.pos in ZH_NOUNS else "break"
+    if token.pos in EN_NOUNS:
+        return "noun"
+    if token.pos in EN_ADJECTIVES:
+        return "adj"
+    return "break"
+
+
+def _runs(tokens: Sequence[Token], stopwords: frozenset[str]) -> Iterable[tuple[list[Token], list[str]]]:
+    """Maximal runs of phrase tokens: same script, no stopword, punctuation or other tag between."""
+    run: list[Token] = []
+    roles: list[str] = []
+    for token in tokens:
+        role = _role(token, stopwords)
+        contiguous = run and token.script == run[-1].script
+        if role == "break" or not contiguous:
+            if run:
+                yield run, roles
+            run, roles = ([token], [role]) if role != "break" else ([], [])
+        else:
+            run.append(token)
+            roles.append(role)
+    if run:
+        yield run, roles
+
+
+def _phrases_in_run(run: list[Token], roles: list[str], max_words: int) -> Iterable[tuple[int, int]]:
+    """Token index ranges ``[i, j)`` of the phrases a run yields.
+
+    A run that fits in ``max_words`` (after dropping trailing adjectives) is one phrase; a
+    longer run yields every sub-span of at most ``max_words`` words that ends in a noun.
+    """
+    end = len(run)
+    while end and roles[end - 1] != "noun":
+        end -= 1
+    if end == 0:
+        return
+    if end <= max_words:
+        yield 0, end
+        return
+    for j in range(1, end + 1):
+        if roles[j - 1] == "noun":
+            for i in range(max(0, j - max_words), j):
+                yield i, j
+
+
+def _phrase_text(text: str, start: int, end: int) -> str:
+    return _WS_RE.sub(" ", text[start:end])
+
+
+def _display_form(forms: Counter[str], first_seen: dict[str, int]) -> str:
+    """The surface form to show: most frequent, then fewest capitals, then earliest."""
+    return min(forms, key=lambda f: (-forms[f], sum(ch.isupper() for ch in f), first_seen[f]))
+
+
+def extract_candidates(
+    text: str, tokens: Sequence[Token], stopwords: frozenset[str], max_words: int = 3
+) -> list[Candidate]:
+    """Candidate phrases of ``text`` with all their occurrences, ordered by first occurrence."""
+    if max_words < 1:
+        raise ValueError(f"max_words must be >= 1, got {max_words}")
+    occurrences: dict[str, list[Span]] = {}
+    forms: dict[str, Counter[str]] = {}
+    first_seen: dict[str, int] = {}
+    for run, roles in _runs(tokens, stopwords):
+        for i, j in _phrases_in_run(run, roles, max_words):
+            start, end = run[i].start, run[j - 1].end
+            phrase = _phrase_text(text, start, end)
+            if len(phrase) < 2:
+                continue
+            key = phrase.casefold()
+            occurrences.setdefault(key, []).append((start, end))
+            forms.setdefault(key, Counter())[phrase] += 1
+            first_seen.setdefault(phrase, start)
+    candidates = [
+        Candidate(phrase=_display_form(forms[key], first_seen), key=key, spans=sorted(spans))
+        for key, spans in occurrences.items()
+    ]
+    candidates.sort(key=lambda c: (c.spans[0][0], c.spans[0][1]))
+    return candidates

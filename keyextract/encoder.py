@@ -1,0 +1,219 @@
+"""The encoder: a HuggingFace model with mask-aware mean pooling over overlapping windows.
+
+One pass over a document yields a vector for every tokenizer token (with its character span),
+so candidate phrases can be pooled in context; documents longer than the model's window are
+split into overlapping windows, all of them encoded, so nothing is truncated.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ModelLoadError
+
+DEVICES = ("auto", "cpu", "cuda")
+# Token budgets beyond this are placeholders (transformers uses 1e30 for "no limit").
+_SANE_MAX_LENGTH = 100_000
+
+
+@dataclass
+class TokenVectors:
+    """Encoder output for one document.
+
+    ``offsets[i]`` is the character span of token ``i`` in the document, ``vectors[i]`` its
+    contextual vector (averaged over the windows that contain it), and ``doc_vector`` the
+    mask-aware mean of every position of every window.
+    """
+
+    offsets: np.ndarray
+    vectors: np.ndarray
+    doc_vector: np.ndarray
+
+
+def resolve_device(device: str) -> str:
+    """Turn ``"auto"``/``"cpu"``/``"cuda"`` into a torch device name, checking CUDA exists."""
+    import torch
+
+    if device not in DEVICES:
+        raise ValueError(f"device must be one of {DEVICES}, got {device!r}")
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ModelLoadError("device 'cuda' was asked for, but torch sees no CUDA GPU; use --device cpu")
+    return device
+
+
+def _load_error(name: str, exc: BaseException) -> ModelLoadError:
+    """A one-line message saying what failed and how to pass a local folder instead."""
+    if os.path.isdir(name):
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return ModelLoadError(
+            f"cannot load model from folder {name!r}: {reason} "
+            "(a model folder needs config.json, the weights and the tokenizer files)"
+        )
+    if os.path.exists(name):
+        return ModelLoadError(f"cannot load model {name!r}: it is a file, not a model folder")
+    return ModelLoadError(
+        f"cannot load model {name!r}: it is not a local folder and could not be fetched from the "
+        "Hugging Face Hub (offline, or no such model). Download it where the Hub is reachable "
+        f"(huggingface-cli download {name} --local-dir DIR) and pass --model DIR / model=DIR"
+    )
+
+
+class Encoder:
+    """A transformers encoder behind one narrow interface: texts in, token and text vectors out."""
+
+    def __init__(
+        self, model: str, device: str = "auto", max_length: int | None = None, batch_size: int = 32
+    ) -> None:
+        """Load tokenizer and model for ``model`` (hub name or local folder) once."""
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+        self.name = model
+        self.device = resolve_device(device)
+        self.batch_size = batch_size
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(model)
+            self.model = AutoModel.from_pretrained(model)
+        except (OSError, ValueError, KeyError, ImportError) as exc:
+            raise _load_error(model, exc) from None
+        if not getattr(self.tokenizer, "is_fast", False):
+            raise ModelLoadError(
+                f"model {model!r} has no fast tokenizer; keyextract needs one for character offsets"
+            )
+        vocab_size = getattr(self.model.config, "vocab_size", None)
+        if vocab_size is not None and len(self.tokenizer) > vocab_size:
+            raise ModelLoadError(
+                f"model {model!r}: the tokenizer has {len(self.tokenizer)} tokens but the model only "
+                f"{vocab_size}; tokenizer and checkpoint do not match"
+            )
+        self.model.eval().to(self.device)
+        self._torch = torch
+        self.prefix, self.suffix = self._special_tokens()
+        self.max_length = self._max_length(max_length)
+        self.capacity = self.max_length - len(self.prefix) - len(self.suffix)
+        if self.capacity < 2:
+            raise ValueError(f"max_length={self.max_length} leaves no room for text in a window")
+        self.stride = max(1, self.capacity - self.capacity // 4)
+        self.dim = int(self.model.config.hidden_size)
+
+    def _special_tokens(self) -> tuple[list[int], list[int]]:
+        """The ids the tokenizer puts before and after a text ([CLS] ... [SEP], <s> ... </s>)."""
+        bare = self.tokenizer("keyextract", add_special_tokens=False)["input_ids"]
+        full = self.tokenizer("keyextract")["input_ids"]
+        for i in range(len(full) - len(bare) + 1):
+            if full[i : i + len(bare)] == bare:
+                return full[:i], full[i + len(bare) :]
+        return [], []
+
+    def _max_length(self, requested: int | None) -> int:
+        """Window length: the smallest of the caller's, the tokenizer's and the positions' limits."""
+        limits = [requested] if requested else []
+        tok_max = getattr(self.tokenizer, "model_max_length", None)
+        if tok_max and tok_max < _SANE_MAX_LENGTH:
+            limits.append(int(tok_max))
+        positions = getattr(self.model.config, "max_position_embeddings", None)
+        if positions:
+            if getattr(self.model.config, "model_type", "") in {"roberta", "xlm-roberta", "camembert"}:
+                positions -= 2  # their positions start after the padding index
+            limits.append(int(positions))
+        return min(limits) if limits else 512
+
+    def windows(self, n_tokens: int) -> list[tuple[int, int]]:
+        """Token ranges ``[start, end)`` of the overlapping windows that cover ``n_tokens``."""
+        if n_tokens <= self.capacity:
+            return [(0, n_tokens)]
+        starts = list(range(0, n_tokens - self.capacity, self.stride)) + [n_tokens - self.capacity]
+        return [(s, s + self.capacity) for s in starts]
+
+    def encode(self, texts: Sequence[str], with_tokens: bool = True) -> list[TokenVectors]:
+        """Encode ``texts``: windows of all texts are batched together, longest first."""
+        torch = self._torch
+        enc = self.tokenizer(
+            list(texts), add_special_tokens=False, return_offsets_mapping=with_tokens, verbose=False
+        )
+        ids_per_text: list[list[int]] = enc["input_ids"]
+        jobs = []  # (text index, token start, token end)
+        for t, ids in enumerate(ids_per_text):
+            jobs.extend((t, s, e) for s, e in self.windows(len(ids)))
+        jobs.sort(key=lambda job: job[2] - job[1], reverse=True)
+
+        token_sums = [np.zeros((len(ids), self.dim), np.float32) for ids in ids_per_text]
+        token_counts = [np.zeros(len(ids), np.float32) for ids in ids_per_text]
+        doc_sums = np.zeros((len(texts), self.dim), np.float64)
+        doc_counts = np.zeros(len(texts), np.float64)
+        pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+        with torch.inference_mode():
+            for b in range(0, len(jobs), self.batch_size):
+                batch = jobs[b : b + self.batch_size]
+                seqs = [self.prefix + ids_per_text[t][s:e] + self.suffix for t, s, e in batch]
+                width = max(len(seq) for seq in seqs)
+                input_ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
+                mask = torch.zeros((len(seqs), width), dtype=torch.long)
+                for i, seq in enumerate(seqs):
+                    input_ids[i, : len(seq)] = torch.tensor(seq, dtype=torch.long)
+                    mask[i, : len(seq)] = 1
+                out = self.model(input_ids=input_ids.to(self.device), attention_mask=mask.to(self.device))
+                hidden = out.last_hidden_state.float()
+                masked = hidden * mask.to(self.device).unsqueeze(-1)
+                sums = masked.sum(dim=1).double().cpu().numpy()
+                hidden_np = hidden.cpu().numpy()
+                p = len(self.prefix)
+                for i, (t, s, e) in enumerate(batch):
+                    doc_sums[t] += sums[i]
+                    doc_counts[t] += len(seqs[i])
+                    if with_tokens and e > s:
+                        token_sums[t][s:e] += hidden_np[i, p : p + e - s]
+                        token_counts[t][s:e] += 1
+        results = []
+        for t in range(len(texts)):
+            offsets = np.asarray(enc["offset_mapping"][t], dtype=np.int64).reshape(-1, 2) if with_tokens else np.zeros((0, 2), np.int64)
+            vectors = token_sums[t] / np.maximum(token_counts[t], 1)[:, None]
+            doc_vector = (doc_sums[t] / max(doc_counts[t], 1)).astype(np.float32)
+            results.append(TokenVectors(offsets=offsets, vectors=vectors, doc_vector=doc_vector))
+        return results
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Mask-aware mean-pooled vectors of ``texts``, each encoded alone (shape ``(n, dim)``)."""
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        return np.stack([r.doc_vector for r in self.encode(texts, with_tokens=False)])
+
+
+def pool_spans(tokens: TokenVectors, spans_per_item: Sequence[Sequence[tuple[int, int]]]) -> tuple[np.ndarray, np.ndarray]:
+    """Mean vector of the tokens that overlap each item's character spans, over all its spans.
+
+    Returns ``(vectors, found)``: ``found[k]`` is False for an item none of whose spans covers a
+    token (its vector is then zero). Vectorised with prefix sums: no Python loop per token.
+    """
+    n_items = len(spans_per_item)
+    dim = tokens.vectors.shape[1]
+    lengths = np.array([len(s) for s in spans_per_item], dtype=np.int64)
+    if n_items == 0 or lengths.sum() == 0 or len(tokens.offsets) == 0:
+        return np.zeros((n_items, dim), np.float32), np.zeros(n_items, bool)
+    flat = np.array([span for spans in spans_per_item for span in spans], dtype=np.int64).reshape(-1, 2)
+    starts = tokens.offsets[:, 0]
+    ends = np.maximum.accumulate(tokens.offsets[:, 1])
+    first = np.searchsorted(ends, flat[:, 0], side="right")  # first token ending after span start
+    last = np.searchsorted(starts, flat[:, 1], side="left")  # tokens starting before span end
+    last = np.maximum(last, first)
+    prefix = np.zeros((len(tokens.vectors) + 1, dim), np.float64)
+    np.cumsum(tokens.vectors, axis=0, out=prefix[1:])
+    occ_sums = prefix[last] - prefix[first]
+    occ_counts = (last - first).astype(np.float64)
+    owner = np.repeat(np.arange(n_items), lengths)
+    sums = np.zeros((n_items, dim), np.float64)
+    counts = np.zeros(n_items, np.float64)
+    np.add.at(sums, owner, occ_sums)
+    np.add.at(counts, owner, occ_counts)
+    found = counts > 0
+    vectors = (sums / np.maximum(counts, 1)[:, None]).astype(np.float32)
+    return vectors, found

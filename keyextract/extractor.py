@@ -1,0 +1,188 @@
+"""The public extractor: segmentation -> candidates -> encoder -> ranking."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .candidates import extract_candidates
+from .errors import KeyextractError
+from .ranking import mmr
+from .segmentation import LANGS, detect_language, segment
+from .stopwords import load_stopwords, read_stopword_file
+from .types import Candidate, Keyword
+
+DEFAULT_MODELS = {
+    "en": "sentence-transformers/paraphrase-albert-small-v2",
+    "zh": "voidful/albert_chinese_base",
+}
+MODES = ("context", "isolated")
+DEFAULT_DIVERSITY = 0.0
+
+
+@dataclass
+class _Prepared:
+    """One document after the CPU stages, waiting for its encoder."""
+
+    text: str
+    model: str
+    candidates: list[Candidate]
+
+
+class KeywordExtractor:
+    """Extract keyphrases by ranking candidate phrases against the document with an encoder.
+
+    The constructor only stores its parameters; encoders load on first use, once, and are
+    reused by every later call (``encoders_`` maps model name to loaded encoder).
+
+    Parameters:
+        model: hub name or local folder of a transformers encoder; ``None`` picks the default
+            ALBERT of each document's language (``DEFAULT_MODELS``).
+        lang: ``"auto"`` (detect per document), ``"en"`` or ``"zh"``: picks the default encoder.
+            Chinese and Latin stretches are always segmented by jieba and NLTK respectively.
+        diversity: MMR trade-off in [0, 1]; 0 ranks by relevance alone.
+        max_words: longest candidate phrase, in words.
+        mode: ``"context"`` pools each phrase's token vectors from one pass over the document;
+            ``"isolated"`` encodes each phrase alone, as KeyBERT does.
+        stopwords: extra stopwords (an iterable of words, or the path of a file).
+        device: ``"auto"``, ``"cpu"`` or ``"cuda"``.
+        batch_size: encoder windows per forward pass.
+        max_length: encoder window in tokens; ``None`` uses the model's own limit.
+    """
+
+    def __init__(
+        self,
+        model: str | None = None,
+        lang: str = "auto",
+        *,
+        diversity: float = DEFAULT_DIVERSITY,
+        max_words: int = 3,
+        mode: str = "context",
+        stopwords: Iterable[str] | str | None = None,
+        device: str = "auto",
+        batch_size: int = 32,
+        max_length: int | None = None,
+    ) -> None:
+        self.model = model
+        self.lang = lang
+        self.diversity = diversity
+        self.max_words = max_words
+        self.mode = mode
+        self.stopwords = stopwords
+        self.device = device
+        self.batch_size = batch_size
+        self.max_length = max_length
+
+    # -- public API -----------------------------------------------------------------------
+
+    def extract(self, text: str, top_n: int = 5) -> list[Keyword]:
+        """Return the ``top_n`` keyphrases of ``text``, best first (empty list if it has none)."""
+        return self.extract_batch([text], top_n=top_n)[0]
+
+    def extract_batch(
+        self, texts: Sequence[str], top_n: int = 5, batch_size: int | None = None
+    ) -> list[list[Keyword]]:
+        """Keyphrases of each text; encoder windows of all texts are batched together."""
+        self._validate(top_n, batch_size)
+        prepared = [self._prepare(text) for text in texts]
+        results: list[list[Keyword]] = [[] for _ in prepared]
+        by_model: dict[str, list[int]] = {}
+        for i, doc in enumerate(prepared):
+            if doc.candidates:
+                by_model.setdefault(doc.model, []).append(i)
+        for model, indices in by_model.items():
+            encoder = self._encoder(model)
+            if batch_size is not None:
+                encoder.batch_size = batch_size
+            docs = [prepared[i] for i in indices]
+            for i, keywords in zip(indices, self._rank(encoder, docs, top_n)):
+                results[i] = keywords
+        return results
+
+    # -- stages ---------------------------------------------------------------------------
+
+    def _validate(self, top_n: int, batch_size: int | None) -> None:
+        """Check parameters where they are used, naming the parameter and the allowed values."""
+        if self.lang not in LANGS:
+            raise ValueError(f"lang must be one of {LANGS}, got {self.lang!r}")
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
+        if not 0.0 <= self.diversity <= 1.0:
+            raise ValueError(f"diversity must be in [0, 1], got {self.diversity}")
+        if not isinstance(self.max_words, int) or self.max_words < 1:
+            raise ValueError(f"max_words must be an integer >= 1, got {self.max_words!r}")
+        if not isinstance(top_n, int) or top_n < 1:
+            raise ValueError(f"top_n must be an integer >= 1, got {top_n!r}")
+        for name, value in (("batch_size", batch_size), ("batch_size", self.batch_size)):
+            if value is not None and (not isinstance(value, int) or value < 1):
+                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+
+    def _stopwords(self) -> frozenset[str]:
+        """Shipped English and Chinese lists plus the caller's extras (cached as ``stopwords_``)."""
+        if not hasattr(self, "stopwords_"):
+            extra: Iterable[str] = ()
+            if isinstance(self.stopwords, str):
+                extra = read_stopword_file(self.stopwords)
+            elif self.stopwords is not None:
+                extra = {w.casefold() for w in self.stopwords}
+            self.stopwords_ = load_stopwords("en") | load_stopwords("zh") | frozenset(extra)
+        return self.stopwords_
+
+    def _prepare(self, text: str) -> _Prepared:
+        """Segment ``text`` and select its candidates; pick the encoder for its language."""
+        if not isinstance(text, str):
+            raise TypeError(f"text must be str, got {type(text).__name__}")
+        lang = detect_language(text) if self.lang == "auto" else self.lang
+        model = self.model or DEFAULT_MODELS[lang]
+        if not text.strip():
+            return _Prepared(text, model, [])
+        candidates = extract_candidates(text, segment(text), self._stopwords(), self.max_words)
+        return _Prepared(text, model, candidates)
+
+    def _encoder(self, model: str):
+        """The loaded encoder for ``model``, loading it on first use."""
+        from .encoder import Encoder
+
+        if not hasattr(self, "encoders_"):
+            self.encoders_: dict = {}
+        if model not in self.encoders_:
+            self.encoders_[model] = Encoder(
+                model, device=self.device, max_length=self.max_length, batch_size=self.batch_size
+            )
+        return self.encoders_[model]
+
+    def _rank(self, encoder, docs: list[_Prepared], top_n: int) -> list[list[Keyword]]:
+        """Embed candidates (in context or alone) and pick ``top_n`` of each document by MMR."""
+        from .encoder import pool_spans
+
+        encoded = encoder.encode([d.text for d in docs], with_tokens=self.mode == "context")
+        if self.mode == "isolated":
+            phrases = [c.phrase for d in docs for c in d.candidates]
+            all_vectors = encoder.embed(phrases)
+            bounds = np.cumsum([0] + [len(d.candidates) for d in docs])
+        results = []
+        for k, (doc, enc) in enumerate(zip(docs, encoded)):
+            if self.mode == "context":
+                vectors, found = pool_spans(enc, [c.spans for c in doc.candidates])
+            else:
+                vectors = all_vectors[bounds[k] : bounds[k + 1]]
+                found = np.ones(len(vectors), bool)
+            kept = [c for c, ok in zip(doc.candidates, found) if ok]
+            picks = mmr(enc.doc_vector, vectors[found], top_n, self.diversity)
+            results.append(
+                [Keyword(kept[i].phrase, round(score, 6), tuple(kept[i].spans)) for i, score in picks]
+            )
+        return results
+
+
+def extract_keywords(text: str, top_n: int = 5, model: str | None = None, **options) -> list[Keyword]:
+    """One-shot convenience: ``KeywordExtractor(model, **options).extract(text, top_n)``.
+
+    Loads the encoder on every call; reuse a ``KeywordExtractor`` for more than one text.
+    """
+    return KeywordExtractor(model, **options).extract(text, top_n=top_n)
+
+
+__all__ = ["KeywordExtractor", "extract_keywords", "DEFAULT_MODELS", "KeyextractError"]

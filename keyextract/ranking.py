@@ -1,0 +1,46 @@
+"""Ranking: cosine similarity to the document, diversified with Maximal Marginal Relevance.
+
+MMR (Carbonell & Goldstein, 1998) picks, one at a time, the candidate that maximises
+``(1 - diversity) * sim(candidate, doc) - diversity * max sim(candidate, already picked)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def mmr(
+    doc_vector: np.ndarray, candidate_vectors: np.ndarray, top_n: int, diversity: float = 0.0
+) -> list[tuple[int, float]]:
+    """Select ``top_n`` candidates; return ``(index, cosine to the document)`` in pick order.
+
+    ``diversity`` in [0, 1]: 0 is pure relevance ranking. Ties go to the lower index, so the
+    order is deterministic (callers pass candidates in order of first occurrence).
+    """
+    if not 0.0 <= diversity <= 1.0:
+        raise ValueError(f"diversity must be in [0, 1], got {diversity}")
+    if top_n < 0:
+        raise ValueError(f"top_n must be >= 0, got {top_n}")
+    n = len(candidate_vectors)
+    if n == 0 or top_n == 0:
+        return []
+    from sklearn.metrics.pairwise import cosine_similarity  # deferred: importing sklearn takes ~1 s
+
+    relevance = cosine_similarity(candidate_vectors, doc_vector.reshape(1, -1))[:, 0]
+    top_n = min(top_n, n)
+    if diversity == 0.0:
+        order = np.lexsort((np.arange(n), -relevance))[:top_n]
+        return [(int(i), float(relevance[i])) for i in order]
+    pairwise = cosine_similarity(candidate_vectors)
+    selected = [int(np.argmax(relevance))]
+    remaining = np.ones(n, bool)
+    remaining[selected[0]] = False
+    max_sim = pairwise[selected[0]].copy()
+    while len(selected) < top_n:
+        score = (1 - diversity) * relevance - diversity * max_sim
+        score[~remaining] = -np.inf
+        pick = int(np.argmax(score))
+        selected.append(pick)
+        remaining[pick] = False
+        np.maximum(max_sim, pairwise[pick], out=max_sim)
+    return [(i, float(relevance[i])) for i in selected]

@@ -1,0 +1,171 @@
+"""Segmentation: language detection, tokenization with character spans, and POS tagging.
+
+Chinese stretches go to jieba (with its part-of-speech tags); the rest goes to NLTK: a regular
+expression tokenizer and NLTK's averaged-perceptron tagger. Every token keeps its span in the
+original text, which is what lets candidates be located in the encoder's token stream later.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import threading
+from collections.abc import Iterator
+from functools import cache
+
+from .types import Token
+
+LANGS = ("auto", "en", "zh")
+
+# Han ideographs (with extensions and compatibility forms), CJK punctuation and fullwidth forms.
+_CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0002ffff"
+_HAN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
+_NON_CJK_RUN_RE = re.compile(f"[^{_CJK}]+")
+_LATIN_WORD_RE = re.compile(r"[^\W\d_]{2,}")
+# Words (letters/digits joined by inner hyphens or dots: "real-time", "3.5"), clitics, punctuation.
+_EN_TOKEN_PATTERN = r"\w+(?:[-.]\w+)*|'\w+|[^\w\s]"
+_SENTENCE_END = frozenset(".!?;")
+
+# A stretch without Chinese characters needs this many Latin words to be segmented as English;
+# shorter ones ("BERT" in "基于BERT模型") stay inside the Chinese text, where jieba tags them "eng".
+MIN_ENGLISH_WORDS = 4
+
+
+def detect_language(text: str) -> str:
+    """Return ``"zh"`` when Chinese characters outnumber Latin words, else ``"en"``."""
+    han = len(_HAN_RE.findall(text))
+    latin_words = len(_LATIN_WORD_RE.findall(_HAN_RE.sub(" ", text)))
+    return "zh" if han > 0 and han >= latin_words else "en"
+
+
+def split_scripts(text: str) -> list[tuple[str, int, int]]:
+    """Split ``text`` into ``(script, start, end)`` chunks, each routed to one segmenter."""
+    chunks: list[tuple[str, int, int]] = []
+
+    def add(script: str, start: int, end: int) -> None:
+        if start >= end:
+            return
+        if chunks and chunks[-1][0] == script and chunks[-1][2] == start:
+            chunks[-1] = (script, chunks[-1][1], end)
+        else:
+            chunks.append((script, start, end))
+
+    pos = 0
+    for match in _NON_CJK_RUN_RE.finditer(text):
+        add("zh", pos, match.start())
+        words = len(_LATIN_WORD_RE.findall(match.group()))
+        whole_text = match.start() == 0 and match.end() == len(text)
+        add("en" if whole_text or words >= MIN_ENGLISH_WORDS else "zh", match.start(), match.end())
+        pos = match.end()
+    add("zh", pos, len(text))
+    return chunks
+
+
+def segment(text: str) -> list[Token]:
+    """Tokenize and tag ``text``; tokens are in text order and never overlap."""
+    tokens: list[Token] = []
+    for script, start, end in split_scripts(text):
+        if script == "zh":
+            tokens.extend(_segment_chinese(text, start, end))
+        else:
+            tokens.extend(_segment_english(text, start, end))
+    return tokens
+
+
+# --- Chinese -------------------------------------------------------------------------------
+
+_jieba_lock = threading.Lock()
+
+
+@cache
+def _jieba_posseg():
+    """Import jieba once, quietly (it logs its dictionary loading at INFO level)."""
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    with _jieba_lock:
+        jieba.initialize()
+    return jieba.posseg
+
+
+def _segment_chinese(text: str, start: int, end: int) -> Iterator[Token]:
+    """jieba words with POS tags; whitespace is dropped, spans are recovered by position."""
+    pos = start
+    chunk = text[start:end]
+    for pair in _jieba_posseg().cut(chunk):
+        word, flag = pair.word, pair.flag
+        found = text.find(word, pos, end)
+        if found < 0:  # jieba never rewrites text, but never trust a span we did not find
+            continue
+        pos = found + len(word)
+        if word.isspace():
+            continue
+        yield Token(word, found, pos, flag, "zh")
+
+
+# --- English -------------------------------------------------------------------------------
+
+_warned_no_tagger = False
+
+
+@cache
+def _en_tokenizer():
+    from nltk.tokenize import RegexpTokenizer
+
+    return RegexpTokenizer(_EN_TOKEN_PATTERN)
+
+
+@cache
+def english_tagger():
+    """NLTK's averaged-perceptron tagger, loaded once; ``None`` if its data cannot be had.
+
+    When the data are missing the tagger is fetched with ``nltk.download``; if that fails too,
+    candidates fall back to stopword-delimited n-grams and a warning is printed once.
+    """
+    from nltk.tag.perceptron import PerceptronTagger
+
+    try:
+        return PerceptronTagger(lang="eng")
+    except LookupError:
+        pass
+    try:
+        import nltk
+
+        if nltk.download("averaged_perceptron_tagger_eng", quiet=True, raise_on_error=False):
+            return PerceptronTagger(lang="eng")
+    except Exception:  # noqa: BLE001 - any download failure means "no tagger"
+        pass
+    _warn_no_tagger()
+    return None
+
+
+def _warn_no_tagger() -> None:
+    global _warned_no_tagger
+    if not _warned_no_tagger:
+        _warned_no_tagger = True
+        print(
+            "keyextract: warning: NLTK's English POS tagger (averaged_perceptron_tagger_eng) is "
+            "not installed and could not be downloaded; English candidates fall back to "
+            "stopword-delimited n-grams. Install it with: "
+            "python -m nltk.downloader averaged_perceptron_tagger_eng",
+            file=sys.stderr,
+        )
+
+
+def _segment_english(text: str, start: int, end: int) -> list[Token]:
+    """NLTK tokens with Penn Treebank tags, tagged sentence by sentence."""
+    chunk = text[start:end]
+    spans = [(s + start, e + start) for s, e in _en_tokenizer().span_tokenize(chunk)]
+    words = [text[s:e] for s, e in spans]
+    tagger = english_tagger()
+    if tagger is None:
+        return [Token(w, s, e, None, "en") for w, (s, e) in zip(words, spans)]
+    sentences: list[list[str]] = [[]]
+    for word in words:
+        sentences[-1].append(word)
+        if word in _SENTENCE_END:
+            sentences.append([])
+    tags = [tag for sent in tagger.tag_sents([s for s in sentences if s]) for _, tag in sent]
+    return [Token(w, s, e, t, "en") for w, (s, e), t in zip(words, spans, tags)]

@@ -1,0 +1,44 @@
+"""Plain data passed between the pipeline stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word of the document with its character span ``text[start:end]`` and POS tag.
+
+    ``pos`` is ``None`` when no tagger was available. ``script`` is ``"en"`` for tokens
+    segmented by the English (NLTK) segmenter and ``"zh"`` for jieba's.
+    """
+
+    text: str
+    start: int
+    end: int
+    pos: str | None
+    script: str
+
+
+@dataclass
+class Candidate:
+    """A candidate keyphrase: its display form, the key that merges its variants, and its occurrences."""
+
+    phrase: str
+    key: str
+    spans: list[Span] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Keyword:
+    """An extracted keyphrase with its cosine score and the character spans of its occurrences."""
+
+    phrase: str
+    score: float
+    spans: tuple[Span, ...]
+
+    def to_dict(self) -> dict:
+        """Return a JSON-ready dict (spans as lists)."""
+        return {"phrase": self.phrase, "score": self.score, "spans": [list(s) for s in self.spans]}
