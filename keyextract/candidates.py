@@ -16,8 +16,9 @@ from .types import Candidate, Span, Token
 EN_NOUNS = frozenset({"NN", "NNS", "NNP", "NNPS"})
 EN_ADJECTIVES = frozenset({"JJ", "JJR", "JJS"})
 # jieba: nouns, person/place/organisation names, other proper nouns, verbal and adjectival
-# nouns, abbreviations, and Latin words inside Chinese text.
-ZH_NOUNS = frozenset({"n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "nw", "ng", "vn", "an", "j", "eng"})
+# nouns, abbreviations, set phrases (jieba tags many technical terms such as 机器翻译 "l"),
+# and Latin words inside Chinese text.
+ZH_NOUNS = frozenset({"n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "nw", "ng", "vn", "an", "j", "l", "eng"})
 
 # Tokens longer than this (URLs, hashes, base64) are never part of a keyphrase.
 MAX_TOKEN_CHARS = 40
@@ -30,11 +31,11 @@ def _is_word(token: Token) -> bool:
 
 
 def _role(token: Token, stopwords: frozenset[str]) -> str:
-    """Classify a token: ``"noun"``, ``"adj"`` (may precede a noun), or ``"break"``."""
+    """Classify a token: ``"noun"``, ``"adj"`` (may precede a noun), ``"word"`` (untagged) or ``"break"``."""
     if not _is_word(token) or token.text.casefold() in stopwords:
         return "break"
-    if token.pos is None:  # no tagger: every content word may end a phrase
-        return "noun"
+    if token.pos is None:  # no tagger: any content word, phrases are plain n-grams
+        return "word"
     if token.script == "zh":
         return "noun" if token.pos in ZH_NOUNS else "break"
     if token.pos in EN_NOUNS:
@@ -67,7 +68,13 @@ def _phrases_in_run(run: list[Token], roles: list[str], max_words: int) -> Itera
 
     A run that fits in ``max_words`` (after dropping trailing adjectives) is one phrase; a
     longer run yields every sub-span of at most ``max_words`` words that ends in a noun.
+    Untagged runs (no tagger available) yield all their n-grams of up to ``max_words``.
     """
+    if roles[0] == "word":
+        for i in range(len(run)):
+            for j in range(i + 1, min(len(run), i + max_words) + 1):
+                yield i, j
+        return
     end = len(run)
     while end and roles[end - 1] != "noun":
         end -= 1

@@ -47,10 +47,13 @@ def resolve_device(device: str) -> str:
     return device
 
 
-def _load_error(name: str, exc: BaseException) -> ModelLoadError:
+def _load_error(name: str, exc: BaseException | None) -> ModelLoadError:
     """A one-line message saying what failed and how to pass a local folder instead."""
     if os.path.isdir(name):
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if not os.path.isfile(os.path.join(name, "config.json")):
+            return ModelLoadError(f"cannot load model from folder {name!r}: it has no config.json, so it is not a transformers model folder")
+        lines = str(exc).strip().splitlines() if exc is not None else []
+        reason = lines[0] if lines else type(exc).__name__
         return ModelLoadError(
             f"cannot load model from folder {name!r}: {reason} "
             "(a model folder needs config.json, the weights and the tokenizer files)"
@@ -58,10 +61,51 @@ def _load_error(name: str, exc: BaseException) -> ModelLoadError:
     if os.path.exists(name):
         return ModelLoadError(f"cannot load model {name!r}: it is a file, not a model folder")
     return ModelLoadError(
-        f"cannot load model {name!r}: it is not a local folder and could not be fetched from the "
-        "Hugging Face Hub (offline, or no such model). Download it where the Hub is reachable "
-        f"(huggingface-cli download {name} --local-dir DIR) and pass --model DIR / model=DIR"
+        f"cannot load model {name!r}: it is not a local folder, not in the Hugging Face cache, and "
+        "could not be fetched from the Hub (offline, or no such model). Download it where the Hub "
+        f"is reachable (huggingface-cli download {name} --local-dir DIR) and pass --model DIR / model=DIR"
     )
+
+
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    """Whether the Hub's host answers at all; saves a minute of retries when offline."""
+    import socket
+    from urllib.parse import urlparse
+
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}:
+        return False
+    url = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        with socket.create_connection((url.hostname, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _load_pretrained(name: str):
+    """Tokenizer and model from a local folder, the local cache, or the Hub, in that order."""
+    from transformers import AutoModel, AutoTokenizer
+
+    def load(**kwargs):
+        return AutoTokenizer.from_pretrained(name, **kwargs), AutoModel.from_pretrained(name, **kwargs)
+
+    errors = (OSError, ValueError, KeyError, ImportError, TypeError)
+    if os.path.exists(name):
+        try:
+            return load()
+        except errors as exc:
+            raise _load_error(name, exc) from None
+    try:
+        return load(local_files_only=True)
+    except errors:
+        pass
+    if not _hub_reachable():
+        raise _load_error(name, None)
+    try:
+        return load()
+    except errors as exc:
+        raise _load_error(name, exc) from None
 
 
 class Encoder:
@@ -72,19 +116,16 @@ class Encoder:
     ) -> None:
         """Load tokenizer and model for ``model`` (hub name or local folder) once."""
         import torch
-        from transformers import AutoModel, AutoTokenizer
+        from huggingface_hub.utils import logging as hub_logging
         from transformers.utils import logging as hf_logging
 
         hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()
+        hub_logging.set_verbosity_error()
         self.name = model
         self.device = resolve_device(device)
         self.batch_size = batch_size
-        try:
-            self.tokenizer = AutoTokenizer.from_pretrained(model)
-            self.model = AutoModel.from_pretrained(model)
-        except (OSError, ValueError, KeyError, ImportError) as exc:
-            raise _load_error(model, exc) from None
+        self.tokenizer, self.model = _load_pretrained(model)
         if not getattr(self.tokenizer, "is_fast", False):
             raise ModelLoadError(
                 f"model {model!r} has no fast tokenizer; keyextract needs one for character offsets"

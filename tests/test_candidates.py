@@ -1,0 +1,90 @@
+"""Candidate selection: POS patterns, boundaries, length limit, merging of case variants."""
+
+from __future__ import annotations
+
+import pytest
+
+from keyextract import segmentation
+from keyextract.candidates import extract_candidates
+from keyextract.segmentation import segment
+from keyextract.stopwords import load_stopwords
+
+STOP = load_stopwords("en") | load_stopwords("zh")
+
+
+def candidates(text: str, max_words: int = 3, stopwords=STOP) -> list[tuple[str, list]]:
+    return [(c.phrase, c.spans) for c in extract_candidates(text, segment(text), stopwords, max_words)]
+
+
+def test_english_noun_phrases_of_a_known_sentence() -> None:
+    text = "We propose a new method for keyphrase extraction from scientific articles, using 3 encoders."
+    assert candidates(text) == [
+        ("new method", [(13, 23)]),
+        ("keyphrase extraction", [(28, 48)]),
+        ("scientific articles", [(54, 73)]),
+        ("encoders", [(83, 91)]),
+    ]
+
+
+def test_trailing_adjectives_are_dropped_and_phrases_end_in_a_noun() -> None:
+    text = "Support vector machines classify high-dimensional data quickly."
+    assert candidates(text) == [("Support vector machines", [(0, 23)]), ("high-dimensional data", [(33, 54)])]
+
+
+def test_long_runs_yield_sub_phrases_up_to_max_words() -> None:
+    text = "The results show that deep convolutional neural network training is slow."
+    got = [p for p, _ in candidates(text, max_words=2)]
+    assert got == ["results", "neural network", "network", "network training", "training"]
+    assert [p for p, _ in candidates(text, max_words=5)] == ["results", "deep convolutional neural network training"]
+
+
+def test_case_variants_merge_into_one_candidate() -> None:
+    text = "Neural networks are popular. We train neural networks. Neural Networks are everywhere."
+    assert candidates(text) == [("neural networks", [(0, 15), (38, 53), (55, 70)])]
+
+
+def test_no_candidate_is_only_digits_punctuation_or_stopword() -> None:
+    text = "In 2023 , 42 % of the 3.5 ... and the others -- were it."
+    assert candidates(text) == []
+
+
+def test_line_breaks_inside_a_phrase_become_one_space() -> None:
+    text = "We study keyphrase\nextraction in this paper."
+    assert candidates(text) == [("keyphrase extraction", [(9, 29)]), ("paper", [(38, 43)])]
+
+
+def test_extra_stopwords_break_phrases() -> None:
+    text = "We propose a new method for keyphrase extraction."
+    assert candidates(text, stopwords=STOP | {"new"}) == [("method", [(17, 23)]), ("keyphrase extraction", [(28, 48)])]
+
+
+def test_chinese_noun_runs() -> None:
+    text = "我们研究了机器翻译系统的性能。"
+    assert candidates(text) == [("研究", [(2, 4)]), ("机器翻译系统", [(5, 11)]), ("性能", [(12, 14)])]
+
+
+def test_mixed_text_yields_candidates_from_both_scripts() -> None:
+    text = "本文提出基于BERT模型的关键词抽取方法, and we evaluate keyphrase extraction systems on Chinese abstracts."
+    assert candidates(text) == [
+        ("BERT模型", [(6, 12)]),
+        ("关键词", [(13, 16)]),
+        ("方法", [(18, 20)]),
+        ("keyphrase extraction systems", [(38, 66)]),
+        ("Chinese abstracts", [(70, 87)]),
+    ]
+
+
+def test_without_tagger_candidates_are_stopword_delimited_ngrams(monkeypatch) -> None:
+    monkeypatch.setattr(segmentation, "english_tagger", lambda: None)
+    text = "the neural network of the brain."
+    assert candidates(text, max_words=2) == [
+        ("neural", [(4, 10)]),
+        ("neural network", [(4, 18)]),
+        ("network", [(11, 18)]),
+        ("brain", [(26, 31)]),
+    ]
+
+
+def test_max_words_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="max_words"):
+        extract_candidates("x", [], STOP, 0)

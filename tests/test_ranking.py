@@ -1,0 +1,56 @@
+"""Ranking: cosine relevance and MMR choices on hand-made vectors."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from keyextract.ranking import mmr
+
+DOC = np.array([1.0, 0.0])
+# a and b are near-duplicates and both relevant; c is less relevant but different.
+CANDS = np.array([[1.0, 0.1], [1.0, 0.12], [0.8, 0.6]])
+REL = [1 / math.sqrt(1.01), 1 / math.sqrt(1.0144), 0.8]
+
+
+def test_zero_diversity_is_pure_relevance_order() -> None:
+    picks = mmr(DOC, CANDS, top_n=3, diversity=0.0)
+    assert [i for i, _ in picks] == [0, 1, 2]
+    assert [s for _, s in picks] == pytest.approx(REL)
+    assert all(type(s) is float for _, s in picks)
+
+
+def test_low_diversity_keeps_the_near_duplicate() -> None:
+    # b: 0.5*0.99288 - 0.5*0.99998 = -0.0036 beats c: 0.5*0.8 - 0.5*0.8557 = -0.0279
+    assert [i for i, _ in mmr(DOC, CANDS, top_n=3, diversity=0.5)] == [0, 1, 2]
+
+
+def test_high_diversity_skips_the_near_duplicate() -> None:
+    # b: 0.2*0.99288 - 0.8*0.99998 = -0.6014 loses to c: 0.2*0.8 - 0.8*0.8557 = -0.5246
+    picks = mmr(DOC, CANDS, top_n=3, diversity=0.8)
+    assert [i for i, _ in picks] == [0, 2, 1]
+    assert [s for _, s in picks] == pytest.approx([REL[0], REL[2], REL[1]])
+
+
+def test_top_n_larger_than_candidates_and_zero_candidates() -> None:
+    assert len(mmr(DOC, CANDS, top_n=10, diversity=0.3)) == 3
+    assert mmr(DOC, np.zeros((0, 2)), top_n=5) == []
+
+
+def test_ties_go_to_the_earlier_candidate() -> None:
+    same = np.array([[1.0, 1.0], [1.0, 1.0], [1.0, 1.0]])
+    assert [i for i, _ in mmr(DOC, same, top_n=3, diversity=0.0)] == [0, 1, 2]
+    assert [i for i, _ in mmr(DOC, same, top_n=3, diversity=0.5)] == [0, 1, 2]
+
+
+def test_zero_vectors_score_zero_instead_of_nan() -> None:
+    picks = mmr(DOC, np.array([[0.0, 0.0], [1.0, 0.0]]), top_n=2)
+    assert picks == [(1, pytest.approx(1.0)), (0, 0.0)]
+
+
+@pytest.mark.parametrize("diversity", [-0.1, 1.5])
+def test_diversity_outside_unit_interval_is_refused(diversity: float) -> None:
+    with pytest.raises(ValueError, match="diversity"):
+        mmr(DOC, CANDS, top_n=2, diversity=diversity)

@@ -1,0 +1,92 @@
+"""Segmentation: language detection, script routing, spans and POS tags."""
+
+from __future__ import annotations
+
+import pytest
+
+from keyextract import segmentation
+from keyextract.segmentation import detect_language, segment, split_scripts
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Support vector machines classify data.", "en"),
+        ("我们研究了机器翻译系统的性能。", "zh"),
+        ("本文提出基于BERT模型的关键词抽取方法。", "zh"),
+        ("We evaluate BERT on 中文 text with many English words here.", "en"),
+        ("", "en"),
+        ("12345 !!!", "en"),
+    ],
+)
+def test_detect_language(text: str, lang: str) -> None:
+    assert detect_language(text) == lang
+
+
+def test_split_scripts_keeps_short_latin_inside_chinese() -> None:
+    text = "本文提出基于BERT模型的方法, and we evaluate keyphrase extraction systems."
+    assert split_scripts(text) == [("zh", 0, 15), ("en", 15, len(text))]
+
+
+def test_split_scripts_pure_english_is_one_chunk() -> None:
+    assert split_scripts("A B.") == [("en", 0, 4)]
+
+
+def test_english_tokens_spans_and_tags() -> None:
+    text = "Support vector machines classify high-dimensional data quickly."
+    assert [(t.text, t.start, t.end, t.pos, t.script) for t in segment(text)] == [
+        ("Support", 0, 7, "NNP", "en"),
+        ("vector", 8, 14, "NN", "en"),
+        ("machines", 15, 23, "NNS", "en"),
+        ("classify", 24, 32, "VBP", "en"),
+        ("high-dimensional", 33, 49, "JJ", "en"),
+        ("data", 50, 54, "NNS", "en"),
+        ("quickly", 55, 62, "RB", "en"),
+        (".", 62, 63, ".", "en"),
+    ]
+
+
+def test_chinese_tokens_spans_and_tags() -> None:
+    text = "我们研究了机器翻译系统的性能。"
+    assert [(t.text, t.start, t.end, t.pos, t.script) for t in segment(text)] == [
+        ("我们", 0, 2, "r", "zh"),
+        ("研究", 2, 4, "vn", "zh"),
+        ("了", 4, 5, "ul", "zh"),
+        ("机器翻译", 5, 9, "l", "zh"),
+        ("系统", 9, 11, "n", "zh"),
+        ("的", 11, 12, "uj", "zh"),
+        ("性能", 12, 14, "n", "zh"),
+        ("。", 14, 15, "x", "zh"),
+    ]
+
+
+def test_mixed_text_spans_point_into_the_text() -> None:
+    text = "本文提出基于BERT模型的关键词抽取方法,\n and we evaluate  keyphrase extraction systems on Chinese abstracts. 😀 ok"
+    tokens = segment(text)
+    assert all(text[t.start : t.end] == t.text for t in tokens)
+    assert all(a.end <= b.start for a, b in zip(tokens, tokens[1:]))
+    assert {t.script for t in tokens} == {"zh", "en"}
+    assert ("BERT", "eng") in {(t.text, t.pos) for t in tokens}
+    assert ("extraction", "NN") in {(t.text, t.pos) for t in tokens}
+
+
+def test_missing_tagger_falls_back_and_warns_once(monkeypatch, capsys) -> None:
+    import nltk
+    from nltk.tag import perceptron
+
+    def no_tagger(*args, **kwargs):
+        raise LookupError("averaged_perceptron_tagger_eng not found")
+
+    monkeypatch.setattr(perceptron, "PerceptronTagger", no_tagger)
+    monkeypatch.setattr(nltk, "download", lambda *a, **k: False)
+    monkeypatch.setattr(segmentation, "_warned_no_tagger", False)
+    segmentation.english_tagger.cache_clear()
+    try:
+        first = segment("Neural networks learn.")
+        segment("Second text.")
+    finally:
+        segmentation.english_tagger.cache_clear()
+    assert [(t.text, t.pos) for t in first] == [("Neural", None), ("networks", None), ("learn", None), (".", None)]
+    err = capsys.readouterr().err
+    assert err.count("warning") == 1
+    assert "averaged_perceptron_tagger_eng" in err
