@@ -1,0 +1,455 @@
+"""The command line, run as ``python -m keyextract`` in a subprocess, with tiny local encoders.
+
+Runs that load a model cost a few seconds each, so those checks are grouped into few runs;
+runs that fail before any model is loaded (bad options, unreadable inputs) are cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+EN_TEXT = (
+    "Keyphrase extraction identifies the most important phrases of a document. "
+    "We present an unsupervised method that ranks candidate noun phrases by the cosine similarity "
+    "between their contextual embeddings and the document embedding. "
+    "Experiments on scientific abstracts show that contextual phrase embeddings outperform "
+    "statistical baselines such as TF-IDF. "
+    "The method also handles long documents by encoding overlapping windows.\n"
+)
+EN_TEXT_2 = (
+    "Graph neural networks learn node representations by passing messages along the edges of a graph. "
+    "We study the expressive power of message passing networks on molecular property prediction. "
+    "Deeper networks suffer from oversmoothing, which residual connections partly alleviate.\n"
+)
+ZH_TEXT = (
+    "关键词提取是自然语言处理中的一项重要任务。本文提出一种基于预训练语言模型的无监督关键词提取方法，"
+    "利用候选短语与文档之间的语义相似度进行排序。实验表明，该方法在中文新闻数据集上优于传统的统计方法。\n"
+)
+
+TEXT_LINE = re.compile(r"^\d\.\d{4}  \S.*$")
+HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def run_cli(*args, input=None, env=None) -> subprocess.CompletedProcess:
+    """Run ``python -m keyextract ARGS`` from the repository root; text in, text out."""
+    full_env = dict(os.environ)
+    full_env.setdefault("PYTHONIOENCODING", "utf-8")
+    full_env.pop("KEYEXTRACT_DEBUG", None)
+    if env:
+        full_env.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "keyextract", *map(str, args)],
+        input=input, text=True, encoding="utf-8", capture_output=True, timeout=120,
+        cwd=ROOT, env=full_env,
+    )
+
+
+def assert_ok(proc: subprocess.CompletedProcess) -> None:
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr == "", proc.stderr
+
+
+def one_line_error(proc: subprocess.CompletedProcess, code: int, prefix: str = "keyextract: error:") -> str:
+    """Check a failed run: exit ``code``, exactly one stderr line starting with ``prefix``."""
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stdout
+    assert proc.returncode == code, (proc.returncode, proc.stderr)
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert proc.stderr.endswith("\n")
+    assert lines[0].startswith(prefix), lines[0]
+    return lines[0]
+
+
+def normalise(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+@pytest.fixture(scope="module")
+def en_doc(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("cli_docs") / "abstract.txt"
+    path.write_text(EN_TEXT, encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def en_doc_2(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("cli_docs2") / "graphs.txt"
+    path.write_text(EN_TEXT_2, encoding="utf-8")
+    return str(path)
+
+
+# --- happy paths: English ------------------------------------------------------------------
+
+
+def test_text_format_default(en_model_dir, en_doc):
+    proc = run_cli(en_doc, "--model", en_model_dir)
+    assert_ok(proc)
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 5, proc.stdout
+    for line in lines:
+        assert TEXT_LINE.match(line), line
+    scores = [float(line.split("  ", 1)[0]) for line in lines]
+    assert scores == sorted(scores, reverse=True)
+    phrases = [line.split("  ", 1)[1] for line in lines]
+    assert len(set(phrases)) == 5
+    assert "==>" not in proc.stdout
+    assert proc.stdout.endswith("\n") and not proc.stdout.endswith("\n\n")
+
+
+def test_json_format(en_model_dir, en_doc):
+    proc = run_cli(en_doc, "--model", en_model_dir, "--format", "json")
+    assert_ok(proc)
+    payload = json.loads(proc.stdout)
+    assert isinstance(payload, list) and len(payload) == 1
+    (record,) = payload
+    assert set(record) == {"source", "keywords"}
+    assert record["source"] == en_doc
+    keywords = record["keywords"]
+    assert len(keywords) == 5
+    text = EN_TEXT
+    for kw in keywords:
+        assert set(kw) == {"phrase", "score", "spans"}
+        assert isinstance(kw["phrase"], str) and kw["phrase"].strip() == kw["phrase"] != ""
+        assert isinstance(kw["score"], float)
+        assert -1.0 <= kw["score"] <= 1.0
+        assert isinstance(kw["spans"], list) and kw["spans"]
+        for span in kw["spans"]:
+            assert isinstance(span, list) and len(span) == 2
+            start, end = span
+            assert isinstance(start, int) and isinstance(end, int)
+            assert 0 <= start < end <= len(text)
+            assert normalise(text[start:end]) == kw["phrase"].casefold(), (span, kw["phrase"])
+        assert kw["spans"] == sorted(kw["spans"])
+    scores = [kw["score"] for kw in keywords]
+    assert scores == sorted(scores, reverse=True)
+    assert len({kw["phrase"].casefold() for kw in keywords}) == 5
+    # Human-readable JSON (indented), non-ASCII kept as is.
+    assert proc.stdout.startswith("[\n")
+
+
+def test_jsonl_format_with_file_and_stdin(en_model_dir, en_doc, en_doc_2):
+    with open(en_doc_2, encoding="utf-8") as fh:
+        stdin_text = fh.read()
+    proc = run_cli(en_doc, "-", "--model", en_model_dir, "--format", "jsonl", input=stdin_text)
+    assert_ok(proc)
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 2, proc.stdout
+    records = [json.loads(line) for line in lines]
+    assert [r["source"] for r in records] == [en_doc, "<stdin>"]
+    for record, text in zip(records, (EN_TEXT, EN_TEXT_2)):
+        assert set(record) == {"source", "keywords"}
+        assert len(record["keywords"]) == 5
+        for kw in record["keywords"]:
+            for start, end in kw["spans"]:
+                assert normalise(text[start:end]) == kw["phrase"].casefold()
+
+
+def test_tsv_format_and_top(en_model_dir, en_doc):
+    proc = run_cli(en_doc, "--model", en_model_dir, "--format", "tsv", "--top", "3")
+    assert_ok(proc)
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "source\trank\tphrase\tscore"
+    rows = [line.split("\t") for line in lines[1:]]
+    assert len(rows) == 3, proc.stdout
+    for rank, row in enumerate(rows, 1):
+        assert len(row) == 4
+        source, rank_str, phrase, score = row
+        assert source == en_doc
+        assert rank_str == str(rank)
+        assert phrase.strip() == phrase != ""
+        assert re.fullmatch(r"-?\d\.\d{6}", score), score
+    scores = [float(row[3]) for row in rows]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_several_files_text_format_has_headers(en_model_dir, en_doc, en_doc_2):
+    proc = run_cli(en_doc, en_doc_2, "--model", en_model_dir, "-n", "2")
+    assert_ok(proc)
+    blocks = proc.stdout.rstrip("\n").split("\n\n")
+    assert len(blocks) == 2, proc.stdout
+    for block, name in zip(blocks, (en_doc, en_doc_2)):
+        lines = block.split("\n")
+        assert lines[0] == f"==> {name} <=="
+        assert len(lines) == 3
+        assert all(TEXT_LINE.match(line) for line in lines[1:]), block
+
+
+# --- Chinese ----------------------------------------------------------------------------------
+
+
+def _parse_text_blocks(stdout: str) -> dict[str, list[tuple[float, str]]]:
+    blocks = {}
+    for block in stdout.rstrip("\n").split("\n\n"):
+        header, *lines = block.split("\n")
+        name = re.fullmatch(r"==> (.*) <==", header).group(1)
+        blocks[name] = [(float(line[:6]), line[8:]) for line in lines]
+    return blocks
+
+
+def test_chinese_utf8_and_gbk(zh_model_dir, tmp_path):
+    utf8 = tmp_path / "zh_utf8.txt"
+    gbk = tmp_path / "zh_gbk.txt"
+    utf8.write_bytes(ZH_TEXT.encode("utf-8"))
+    gbk.write_bytes(ZH_TEXT.encode("gbk"))
+    proc = run_cli(utf8, gbk, "--model", zh_model_dir)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    # The GBK file is read, with one note on stderr naming the file and GB18030.
+    note = one_line_error(proc, 0, prefix="keyextract: note:")
+    assert str(gbk) in note and "GB18030" in note
+    assert str(utf8) not in note
+    blocks = _parse_text_blocks(proc.stdout)
+    assert list(blocks) == [str(utf8), str(gbk)]
+    for name, rows in blocks.items():
+        assert len(rows) == 5
+        for _, phrase in rows:
+            assert phrase and all(HAN.match(ch) for ch in phrase), phrase
+            assert phrase in ZH_TEXT
+    # Same phrases in the same order, same scores (up to batching noise).
+    a, b = blocks[str(utf8)], blocks[str(gbk)]
+    assert [p for _, p in a] == [p for _, p in b]
+    assert [s for s, _ in a] == pytest.approx([s for s, _ in b], abs=2e-4)
+
+
+# --- bad inputs: one line on stderr, exit 1, nothing on stdout ----------------------------
+
+
+BAD_INPUTS = {
+    "empty": (b"", "empty document"),
+    "whitespace": (b"  \n\t \r\n", "empty document"),
+    "binary": (b"\x7fELF\x02\x01\x01\x00\x00\x00" + bytes(range(256)), "binary file (contains NUL bytes)"),
+    "latin1": ("Le café est très bon, déjà vu à la maison.\n".encode("latin-1"), "not UTF-8"),
+}
+
+
+@pytest.mark.parametrize("kind", list(BAD_INPUTS))
+def test_bad_input_file(en_model_dir, tmp_path, kind):
+    data, expected = BAD_INPUTS[kind]
+    path = tmp_path / f"{kind}.txt"
+    path.write_bytes(data)
+    proc = run_cli(path, "--model", en_model_dir)
+    line = one_line_error(proc, 1)
+    assert line.startswith(f"keyextract: error: {path}: ")
+    assert expected in line
+    assert proc.stdout == ""
+
+
+def test_missing_path(en_model_dir, tmp_path):
+    path = tmp_path / "nope.txt"
+    proc = run_cli(path, "--model", en_model_dir)
+    assert one_line_error(proc, 1) == f"keyextract: error: {path}: no such file"
+    assert proc.stdout == ""
+
+
+def test_directory(en_model_dir, tmp_path):
+    proc = run_cli(tmp_path, "--model", en_model_dir)
+    assert one_line_error(proc, 1) == f"keyextract: error: {tmp_path}: is a directory, not a file"
+    assert proc.stdout == ""
+
+
+def test_over_max_mb(en_model_dir, tmp_path):
+    path = tmp_path / "big.txt"
+    path.write_bytes(b"lorem ipsum dolor sit amet\n" * (2 * 1024 * 1024 // 27 + 1))
+    assert path.stat().st_size > 2 * 1024 * 1024
+    proc = run_cli(path, "--model", en_model_dir, "--max-mb", "1")
+    line = one_line_error(proc, 1)
+    assert line == f"keyextract: error: {path}: larger than the 1 MiB limit; split it or raise --max-mb"
+    assert proc.stdout == ""
+
+
+def test_unreadable_file(en_model_dir, tmp_path):
+    path = tmp_path / "secret.txt"
+    path.write_text(EN_TEXT, encoding="utf-8")
+    path.chmod(0)
+    try:
+        with open(path, "rb"):
+            pass
+    except PermissionError:
+        pass
+    else:
+        path.chmod(0o644)
+        pytest.skip("this user reads files whatever their permissions (root?)")
+    try:
+        proc = run_cli(path, "--model", en_model_dir)
+    finally:
+        path.chmod(0o644)
+    assert one_line_error(proc, 1) == f"keyextract: error: {path}: permission denied"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/self/mem is Linux-only")
+def test_read_error_on_special_file(en_model_dir):
+    proc = run_cli("/proc/self/mem", "--model", en_model_dir)
+    line = one_line_error(proc, 1)
+    assert line == "keyextract: error: /proc/self/mem: cannot read (Input/output error)"
+    assert proc.stdout == ""
+
+
+def test_stdin_empty(en_model_dir):
+    proc = run_cli("-", "--model", en_model_dir, input="")
+    assert one_line_error(proc, 1) == "keyextract: error: <stdin>: empty document (nothing but whitespace)"
+
+
+def test_one_bad_file_among_good_ones(en_model_dir, en_doc, en_doc_2, tmp_path):
+    bad = tmp_path / "binary.dat"
+    bad.write_bytes(b"\x00\x01\x02 not text")
+    proc = run_cli(en_doc, bad, en_doc_2, "--model", en_model_dir, "--format", "jsonl")
+    line = one_line_error(proc, 1)
+    assert line.startswith(f"keyextract: error: {bad}: binary file")
+    records = [json.loads(row) for row in proc.stdout.splitlines()]
+    assert [r["source"] for r in records] == [en_doc, en_doc_2]
+    assert all(len(r["keywords"]) == 5 for r in records)
+
+
+# --- model and device errors: exit 2 ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("offline_env", [{}, {"HF_HUB_OFFLINE": "1"}], ids=["no-network", "HF_HUB_OFFLINE"])
+def test_unknown_model_name_offline(en_doc, tmp_path, offline_env):
+    env = {"HF_HOME": str(tmp_path / "hf_home"), **offline_env}  # an empty cache
+    proc = run_cli(en_doc, "--model", "nosuch-org/nosuch-model", env=env)
+    line = one_line_error(proc, 2)
+    assert "nosuch-org/nosuch-model" in line
+    assert "--model DIR" in line
+    assert proc.stdout == ""
+
+
+def test_model_folder_without_config(en_doc, tmp_path):
+    folder = tmp_path / "not_a_model"
+    folder.mkdir()
+    (folder / "README.md").write_text("nothing here\n")
+    proc = run_cli(en_doc, "--model", folder)
+    line = one_line_error(proc, 2)
+    assert str(folder) in line and "config.json" in line
+    assert proc.stdout == ""
+
+
+def _cuda_available() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def test_device_cuda_without_cuda(en_model_dir, en_doc):
+    if _cuda_available():
+        pytest.skip("torch sees a CUDA GPU here")
+    proc = run_cli(en_doc, "--model", en_model_dir, "--device", "cuda")
+    line = one_line_error(proc, 2)
+    assert "cuda" in line.lower()
+    assert "--device cpu" in line
+    assert proc.stdout == ""
+
+
+def test_device_cuda_with_cuda(en_model_dir, en_doc):
+    if not _cuda_available():
+        pytest.skip("no CUDA GPU")
+    proc = run_cli(en_doc, "--model", en_model_dir, "--device", "cuda", "--format", "json")
+    assert_ok(proc)
+    assert len(json.loads(proc.stdout)[0]["keywords"]) == 5
+
+
+# --- option errors: exit 2 before anything is read ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "option, expected",
+    [
+        (["--top", "0"], "--top: must be >= 1, got 0"),
+        (["--top", "x"], "--top: expected an integer, got 'x'"),
+        (["--diversity", "1.5"], "--diversity: must be in [0, 1], got 1.5"),
+        (["--diversity", "nan?"], "--diversity: expected a number in [0, 1]"),
+        (["--format", "xml"], "--format: invalid choice: 'xml'"),
+        (["--device", "tpu"], "--device: invalid choice: 'tpu'"),
+        (["--batch-size", "0"], "--batch-size: must be >= 1, got 0"),
+        (["--max-words", "0"], "--max-words: must be >= 1, got 0"),
+        (["--lang", "fr"], "--lang: invalid choice: 'fr'"),
+        (["--mode", "global"], "--mode: invalid choice: 'global'"),
+        (["--max-mb", "0"], "--max-mb: must be >= 1, got 0"),
+        (["--no-such-option"], "unrecognized arguments: --no-such-option"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else None,
+)
+def test_invalid_option_values(en_doc, option, expected):
+    proc = run_cli(en_doc, *option)
+    line = one_line_error(proc, 2)
+    assert expected in line, line
+    assert line.endswith("(see keyextract --help)")
+    assert proc.stdout == ""
+
+
+def test_no_files():
+    proc = run_cli()
+    line = one_line_error(proc, 2)
+    assert "FILE" in line
+
+
+def test_stdin_given_twice(en_model_dir):
+    proc = run_cli("-", "-", "--model", en_model_dir, input=EN_TEXT)
+    assert one_line_error(proc, 2) == "keyextract: error: stdin (-) can be given only once"
+    assert proc.stdout == ""
+
+
+def test_missing_stopword_file(en_model_dir, en_doc, tmp_path):
+    path = tmp_path / "stop.txt"
+    proc = run_cli(en_doc, "--model", en_model_dir, "--stopwords", path)
+    line = one_line_error(proc, 2)
+    assert line.startswith(f"keyextract: error: {path}: cannot read stopword file")
+    assert proc.stdout == ""
+
+
+def test_non_utf8_stopword_file(en_model_dir, en_doc, tmp_path):
+    path = tmp_path / "stop.txt"
+    path.write_bytes("café\n".encode("latin-1"))
+    proc = run_cli(en_doc, "--model", en_model_dir, "--stopwords", path)
+    assert one_line_error(proc, 2) == f"keyextract: error: {path}: stopword file is not UTF-8 text"
+
+
+# --- stopwords ----------------------------------------------------------------------------
+
+
+def test_extra_stopwords_remove_phrases(en_model_dir, en_doc, tmp_path):
+    def phrases(*extra):
+        proc = run_cli(en_doc, "--model", en_model_dir, "--top", "50", "--format", "json", *extra)
+        assert_ok(proc)
+        return [kw["phrase"] for kw in json.loads(proc.stdout)[0]["keywords"]]
+
+    before = phrases()
+    assert any("cosine" in p.casefold().split() for p in before), before
+    stop = tmp_path / "stop.txt"
+    stop.write_text("# extra words\nCosine   # case-folded, comment stripped\n", encoding="utf-8")
+    after = phrases("--stopwords", stop)
+    assert after, "other phrases must remain"
+    assert not any("cosine" in p.casefold().split() for p in after), after
+    # Only phrases with the stopword went away (new sub-phrases may appear, e.g. "similarity").
+    lost = set(before) - set(after)
+    assert lost and all("cosine" in p.casefold().split() for p in lost), lost
+
+
+# --- version and help -----------------------------------------------------------------------
+
+
+def test_version():
+    proc = run_cli("--version")
+    assert proc.returncode == 0
+    assert proc.stdout == "keyextract 0.1.0\n"
+    assert proc.stderr == ""
+
+
+def test_help():
+    proc = run_cli("--help")
+    assert proc.returncode == 0
+    assert proc.stderr == ""
+    assert proc.stdout.startswith("usage: keyextract")
+    assert "examples:" in proc.stdout
+    for option in ("--top", "--format", "--model", "--stopwords", "--max-mb", "--device"):
+        assert option in proc.stdout
+    assert "Exit status" in proc.stdout

@@ -1,0 +1,144 @@
+"""Encoder: matching tokenizer, mask-aware pooling, windows that cover long documents."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from keyextract.encoder import Encoder, TokenVectors, pool_spans
+from keyextract.errors import ModelLoadError
+
+from conftest import EN_WINDOW, read_dev
+
+
+@pytest.fixture(scope="module")
+def en(en_model_dir) -> Encoder:
+    return Encoder(en_model_dir, device="cpu", batch_size=4)
+
+
+@pytest.fixture(scope="module")
+def zh(zh_model_dir) -> Encoder:
+    return Encoder(zh_model_dir, device="cpu")
+
+
+def forward(encoder: Encoder, ids: list[int]) -> np.ndarray:
+    """Hidden states of one unpadded sequence, computed directly with the model."""
+    with torch.inference_mode():
+        out = encoder.model(input_ids=torch.tensor([ids]), attention_mask=torch.ones(1, len(ids), dtype=torch.long))
+    return out.last_hidden_state[0].numpy()
+
+
+def test_chinese_checkpoint_gets_its_wordpiece_tokenizer(zh: Encoder) -> None:
+    assert "Bert" in type(zh.tokenizer).__name__
+    ids = zh.tokenizer("自然语言", add_special_tokens=False)["input_ids"]
+    assert zh.tokenizer.convert_ids_to_tokens(ids) == ["自", "然", "语", "言"]
+    assert (zh.prefix, zh.suffix) == ([101], [102])  # [CLS], [SEP] of the Chinese BERT vocab
+    assert zh.max_length == 512
+
+
+def test_english_checkpoint_gets_its_sentencepiece_tokenizer(en: Encoder) -> None:
+    assert "Albert" in type(en.tokenizer).__name__
+    ids = en.tokenizer("neural networks", add_special_tokens=False)["input_ids"]
+    assert en.tokenizer.convert_ids_to_tokens(ids)[0].startswith("\u2581")
+    assert (en.prefix, en.suffix) == ([2], [3])
+    assert (en.max_length, en.capacity) == (EN_WINDOW, EN_WINDOW - 2)
+
+
+def test_max_length_can_be_lowered(en_model_dir) -> None:
+    assert Encoder(en_model_dir, device="cpu", max_length=16).capacity == 14
+
+
+def test_pooling_equals_hand_computation_and_ignores_padding(en: Encoder) -> None:
+    short, longer = "neural networks", "support vector machines for text classification of abstracts"
+    ids = en.tokenizer(short)["input_ids"]
+    hidden = forward(en, ids)
+    short_alone, = en.encode([short])
+    short_padded = en.encode([longer, short])[1]  # batched with a longer text: padded
+    for got in (short_alone, short_padded):
+        np.testing.assert_allclose(got.doc_vector, hidden.mean(axis=0), atol=1e-5)
+        np.testing.assert_allclose(got.vectors, hidden[1:-1], atol=1e-5)
+        assert got.offsets.tolist() == [list(o) for o in en.tokenizer(short, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]]
+    # a pooling that forgot the mask would average the padding positions in too
+    width = len(en.tokenizer(longer)["input_ids"])
+    padded = ids + [en.tokenizer.pad_token_id] * (width - len(ids))
+    with torch.inference_mode():
+        naive = en.model(input_ids=torch.tensor([padded])).last_hidden_state[0].numpy().mean(axis=0)
+    assert not np.allclose(naive, short_padded.doc_vector, atol=1e-3)
+
+
+def test_windows_cover_every_token_with_overlap(en: Encoder) -> None:
+    cap, stride = en.capacity, en.stride
+    assert (cap, stride) == (62, 47)
+    assert en.windows(0) == [(0, 0)]
+    assert en.windows(62) == [(0, 62)]
+    assert en.windows(186) == [(0, 62), (47, 109), (94, 156), (124, 186)]
+    for n in (63, 100, 186, 1000):
+        wins = en.windows(n)
+        covered = np.zeros(n, int)
+        for s, e in wins:
+            assert e - s == cap
+            covered[s:e] += 1
+        assert covered.min() >= 1 and wins[-1][1] == n
+        assert all(b[0] < a[1] for a, b in zip(wins, wins[1:]))  # consecutive windows overlap
+
+
+def test_document_three_times_the_window_is_encoded_in_full(en: Encoder) -> None:
+    text = " ".join(r["text"] for r in read_dev("inspec_dev", 3))
+    ids = en.tokenizer(text, add_special_tokens=False)["input_ids"]
+    assert len(ids) >= 3 * en.max_length
+    (got,) = en.encode([text])
+    assert got.vectors.shape == (len(ids), 32)
+    assert np.abs(got.vectors).sum(axis=1).min() > 0  # every token has a vector
+    wins = en.windows(len(ids))
+    first = forward(en, en.prefix + ids[: en.capacity] + en.suffix)
+    np.testing.assert_allclose(got.vectors[: wins[1][0]], first[1 : 1 + wins[1][0]], atol=1e-5)
+    s, e = wins[-1]
+    last = forward(en, en.prefix + ids[s:e] + en.suffix)
+    only_last = wins[-2][1]  # tokens after the second-to-last window are only in the last one
+    np.testing.assert_allclose(got.vectors[only_last:], last[1 + only_last - s : 1 + e - s], atol=1e-5)
+    # the document vector is the masked mean over all positions of all windows
+    all_hidden = [forward(en, en.prefix + ids[a:b] + en.suffix) for a, b in wins]
+    np.testing.assert_allclose(got.doc_vector, np.concatenate(all_hidden).mean(axis=0), atol=1e-5)
+
+
+def test_batched_encoding_equals_one_by_one(en: Encoder) -> None:
+    texts = [r["text"] for r in read_dev("inspec_dev", 6)] + ["short text", " ".join(r["text"] for r in read_dev("kdd_withabstract", 2))]
+    together = en.encode(texts)
+    for text, got in zip(texts, together):
+        (alone,) = en.encode([text])
+        np.testing.assert_allclose(got.vectors, alone.vectors, atol=1e-5)
+        np.testing.assert_allclose(got.doc_vector, alone.doc_vector, atol=1e-5)
+
+
+def test_embed_is_the_doc_vector_of_each_text_alone(en: Encoder) -> None:
+    vecs = en.embed(["neural networks", "keyphrase extraction from abstracts"])
+    np.testing.assert_allclose(vecs[1], forward(en, en.tokenizer("keyphrase extraction from abstracts")["input_ids"]).mean(axis=0), atol=1e-5)
+    assert en.embed([]).shape == (0, 32)
+
+
+def test_pool_spans_hand_computation() -> None:
+    tokens = TokenVectors(
+        offsets=np.array([[0, 3], [4, 7], [7, 9], [10, 15]]),
+        vectors=np.array([[1.0, 0.0], [0.0, 1.0], [2.0, 2.0], [4.0, 0.0]], np.float32),
+        doc_vector=np.zeros(2, np.float32),
+    )
+    vectors, found = pool_spans(tokens, [[(4, 9)], [(0, 3), (10, 15)], [(3, 4)], [(5, 8)]])
+    assert found.tolist() == [True, True, False, True]
+    np.testing.assert_allclose(vectors, [[1.0, 1.5], [2.5, 0.0], [0.0, 0.0], [1.0, 1.5]])
+
+
+def test_pool_spans_weights_every_token_of_every_occurrence() -> None:
+    tokens = TokenVectors(
+        offsets=np.array([[0, 2], [2, 4], [5, 7]]),
+        vectors=np.array([[3.0], [6.0], [0.0]], np.float32),
+        doc_vector=np.zeros(1, np.float32),
+    )
+    vectors, _ = pool_spans(tokens, [[(0, 4), (5, 7)]])
+    np.testing.assert_allclose(vectors, [[3.0]])  # (3 + 6 + 0) / 3 tokens
+
+
+@pytest.mark.parametrize("name", ["/nonexistent/model/dir", "./tests"])
+def test_unusable_model_paths_raise_model_load_error(name: str) -> None:
+    with pytest.raises(ModelLoadError, match="cannot load model"):
+        Encoder(name, device="cpu")

@@ -1,0 +1,157 @@
+"""The public API: lazy loading, extract/extract_batch agreement, modes, languages, validation."""
+
+from __future__ import annotations
+
+import pytest
+
+import keyextract
+from keyextract import Keyword, KeywordExtractor, extract_keywords
+from keyextract import encoder as encoder_module
+from keyextract import extractor as extractor_module
+
+from conftest import read_dev
+
+EN_TEXT = (
+    "Support vector machines are widely used for text classification. We compare support vector "
+    "machines with neural networks on keyphrase extraction from scientific abstracts, and show that "
+    "neural networks with attention improve keyphrase extraction."
+)
+ZH_TEXT = "本文研究机器翻译系统的性能评价方法。我们提出一种基于神经网络的机器翻译模型,并在新闻语料上验证了该模型的有效性。"
+
+
+def normalise(s: str) -> str:
+    return " ".join(s.split()).casefold()
+
+
+def check_keywords(text: str, keywords: list[Keyword]) -> None:
+    for k in keywords:
+        assert type(k.score) is float and -1.0 <= k.score <= 1.0
+        assert k.spans and all(normalise(text[s:e]) == normalise(k.phrase) for s, e in k.spans)
+    assert len({normalise(k.phrase) for k in keywords}) == len(keywords)
+
+
+def test_constructor_only_stores_and_the_model_loads_once(en_model_dir, monkeypatch) -> None:
+    loads = []
+    real_init = encoder_module.Encoder.__init__
+
+    def counting_init(self, *args, **kwargs):
+        loads.append(args[0])
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(encoder_module.Encoder, "__init__", counting_init)
+    ke = KeywordExtractor(en_model_dir, diversity=0.3, max_words=2)
+    assert (ke.model, ke.diversity, ke.max_words) == (en_model_dir, 0.3, 2)
+    assert not hasattr(ke, "encoders_") and loads == []
+    ke.extract(EN_TEXT)
+    ke.extract(EN_TEXT)
+    ke.extract_batch([EN_TEXT, EN_TEXT])
+    assert loads == [en_model_dir]
+
+
+def test_extract_returns_top_n_keywords_sorted_with_valid_spans(en_model_dir) -> None:
+    ke = KeywordExtractor(en_model_dir)
+    keywords = ke.extract(EN_TEXT, top_n=4)
+    assert len(keywords) == 4
+    check_keywords(EN_TEXT, keywords)
+    assert [k.score for k in keywords] == sorted((k.score for k in keywords), reverse=True)
+    by_phrase = {normalise(k.phrase): k for k in ke.extract(EN_TEXT, top_n=100)}
+    assert by_phrase["support vector machines"].spans == ((0, 23), (76, 99))
+    assert by_phrase["keyphrase extraction"].spans == ((124, 144), (225, 245))
+
+
+def test_top_n_beyond_the_candidates_returns_all_of_them(en_model_dir) -> None:
+    from keyextract.candidates import extract_candidates
+    from keyextract.segmentation import segment
+
+    ke = KeywordExtractor(en_model_dir)
+    n = len(extract_candidates(EN_TEXT, segment(EN_TEXT), ke._stopwords(), 3))
+    assert len(ke.extract(EN_TEXT, top_n=1000)) == n
+
+
+def test_extract_batch_equals_one_by_one(en_model_dir) -> None:
+    texts = [r["text"] for r in read_dev("inspec_dev", 8)] + [EN_TEXT, "", "the of and"]
+    ke = KeywordExtractor(en_model_dir, diversity=0.4, batch_size=3)
+    batched = ke.extract_batch(texts, top_n=6, batch_size=5)
+    single = [ke.extract(t, top_n=6) for t in texts]
+    for b, s in zip(batched, single):
+        assert [k.phrase for k in b] == [k.phrase for k in s]
+        assert [k.score for k in b] == pytest.approx([k.score for k in s], abs=1e-5)
+    assert batched[-2:] == [[], []]
+
+
+def test_isolated_mode_encodes_each_phrase_alone(en_model_dir) -> None:
+    context = KeywordExtractor(en_model_dir, mode="context").extract(EN_TEXT, top_n=50)
+    isolated = KeywordExtractor(en_model_dir, mode="isolated").extract(EN_TEXT, top_n=50)
+    check_keywords(EN_TEXT, isolated)
+    assert sorted(k.phrase for k in context) == sorted(k.phrase for k in isolated)
+    assert [k.score for k in context] != [k.score for k in isolated]
+
+
+def test_long_document_keeps_phrases_from_its_end(en_model_dir) -> None:
+    text = " ".join(r["text"] for r in read_dev("inspec_dev", 5)) + " Finally we discuss quantum chromodynamics."
+    keywords = KeywordExtractor(en_model_dir).extract(text, top_n=10_000)
+    assert "quantum chromodynamics" in {k.phrase for k in keywords}
+
+
+def test_chinese_and_mixed_documents(zh_model_dir) -> None:
+    ke = KeywordExtractor(zh_model_dir)
+    keywords = ke.extract(ZH_TEXT, top_n=100)
+    check_keywords(ZH_TEXT, keywords)
+    phrases = {k.phrase for k in keywords}
+    assert {"研究机器翻译系统", "性能评价方法", "神经网络", "机器翻译模型", "新闻语料"} <= phrases
+    mixed = ZH_TEXT + " We evaluate the translation models on news corpora."
+    mixed_phrases = {k.phrase for k in ke.extract(mixed, top_n=100)}
+    assert {"机器翻译模型", "translation models", "news corpora"} <= mixed_phrases
+
+
+def test_auto_language_picks_the_default_model_per_document(en_model_dir, zh_model_dir, monkeypatch) -> None:
+    monkeypatch.setattr(extractor_module, "DEFAULT_MODELS", {"en": en_model_dir, "zh": zh_model_dir})
+    ke = KeywordExtractor()
+    results = ke.extract_batch([EN_TEXT, ZH_TEXT])
+    assert set(ke.encoders_) == {en_model_dir, zh_model_dir}
+    assert all(r for r in results)
+    forced = KeywordExtractor(lang="en")
+    forced.extract(ZH_TEXT)
+    assert set(forced.encoders_) == {en_model_dir}
+
+
+def test_stopword_option_accepts_words_or_a_file(en_model_dir, tmp_path) -> None:
+    path = tmp_path / "stop.txt"
+    path.write_text("# mine\nVector\n", encoding="utf-8")
+    for extra in (["vector"], str(path)):
+        phrases = {k.phrase for k in KeywordExtractor(en_model_dir, stopwords=extra).extract(EN_TEXT, top_n=100)}
+        assert not any("vector" in p.lower() for p in phrases)
+        assert "machines" in phrases
+
+
+def test_unusable_text_gives_no_keywords(en_model_dir) -> None:
+    ke = KeywordExtractor(en_model_dir)
+    assert ke.extract("") == [] and ke.extract("   \n\t") == [] and ke.extract("the of and it 42 !!") == []
+
+
+@pytest.mark.parametrize(
+    ("options", "call", "message"),
+    [
+        ({"lang": "fr"}, {}, "lang must be one of"),
+        ({"mode": "fast"}, {}, "mode must be one of"),
+        ({"diversity": 1.5}, {}, "diversity must be in"),
+        ({"max_words": 0}, {}, "max_words must be"),
+        ({}, {"top_n": 0}, "top_n must be"),
+        ({"batch_size": 0}, {}, "batch_size must be"),
+    ],
+)
+def test_invalid_parameters_are_named(en_model_dir, options, call, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        KeywordExtractor(en_model_dir, **options).extract(EN_TEXT, **call)
+
+
+def test_non_string_text_is_a_type_error(en_model_dir) -> None:
+    with pytest.raises(TypeError, match="text must be str"):
+        KeywordExtractor(en_model_dir).extract(b"bytes")  # type: ignore[arg-type]
+
+
+def test_extract_keywords_convenience_and_public_surface(en_model_dir) -> None:
+    keywords = extract_keywords(EN_TEXT, top_n=3, model=en_model_dir, diversity=0.5)
+    assert len(keywords) == 3 and all(isinstance(k, Keyword) for k in keywords)
+    assert keywords[0].to_dict()["spans"] == [list(s) for s in keywords[0].spans]
+    assert set(keyextract.__all__) >= {"KeywordExtractor", "Keyword", "extract_keywords", "__version__"}

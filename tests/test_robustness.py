@@ -1,0 +1,70 @@
+"""Arbitrary Unicode never crashes the API, and whatever comes back is well formed."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from keyextract import KeywordExtractor
+
+WORDS = [
+    "neural", "networks", "the", "of", "and", "Support", "vector", "machines", "2023", "3.5",
+    "e-mail", "U.S.", "naïve", "Ærø", "机器翻译", "系统", "的", "。", "😀", "👩‍👩‍👧", "\u200b",
+    "\x00", "\x07", "\ufeff", "\u202e", "tab\there", "line\nbreak", "x" * 300, "é" * 80,
+    "--", "...", "'s", "n't", "http://example.com/a?b=c", "ｆｕｌｌｗｉｄｔｈ", "\U0002a6a5",
+]
+texts = st.one_of(
+    st.text(max_size=400),
+    st.lists(st.sampled_from(WORDS), max_size=80).map(" ".join),
+    st.lists(st.sampled_from(WORDS), max_size=40).map("".join),
+)
+SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@pytest.fixture(scope="module")
+def extractors(en_model_dir, zh_model_dir) -> dict[str, KeywordExtractor]:
+    return {
+        "en": KeywordExtractor(en_model_dir, diversity=0.5),
+        "zh": KeywordExtractor(zh_model_dir),
+        "isolated": KeywordExtractor(en_model_dir, mode="isolated"),
+    }
+
+
+def check(text: str, keywords) -> None:
+    assert len(keywords) <= 7
+    for k in keywords:
+        assert isinstance(k.phrase, str) and k.phrase.strip() == k.phrase and k.phrase
+        assert type(k.score) is float and math.isfinite(k.score)
+        for s, e in k.spans:
+            assert 0 <= s < e <= len(text)
+            assert " ".join(text[s:e].split()).casefold() == k.phrase.casefold()
+
+
+@SETTINGS
+@given(text=texts)
+def test_any_text_english_model(extractors, text: str) -> None:
+    check(text, extractors["en"].extract(text, top_n=7))
+
+
+@SETTINGS
+@given(text=texts)
+def test_any_text_chinese_model(extractors, text: str) -> None:
+    check(text, extractors["zh"].extract(text, top_n=7))
+
+
+@settings(max_examples=40, deadline=None)
+@given(batch=st.lists(texts, min_size=1, max_size=5))
+def test_any_batch_isolated_mode(extractors, batch: list[str]) -> None:
+    for text, keywords in zip(batch, extractors["isolated"].extract_batch(batch, top_n=7, batch_size=2)):
+        check(text, keywords)
+
+
+def test_huge_single_token_and_all_stopwords(extractors) -> None:
+    huge = "a" * 200_000
+    assert extractors["en"].extract(huge) == []  # one 200k-character token is no phrase
+    assert extractors["en"].extract("the and of it is was " * 500) == []
+    emoji = "😀 " * 1000 + "keyphrase extraction"
+    assert [k.phrase for k in extractors["en"].extract(emoji)] == ["keyphrase extraction"]
