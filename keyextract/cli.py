@@ -106,13 +106,14 @@ def _format(results: list[tuple[str, list]], fmt: str, multiple: bool) -> str:
     for src, kws in results:
         lines = [f"==> {src} <=="] if multiple else []
         lines += [f"{k.score:.4f}  {k.phrase}" for k in kws]
-        blocks.append("\n".join(lines))
-    return "\n\n".join(blocks) + "\n"
+        if lines:
+            blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n" if blocks else ""
 
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command; return its exit status (errors are printed as one line on stderr)."""
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_intermixed_args(argv)
     from .extractor import KeywordExtractor
     from .stopwords import read_stopword_file
 

@@ -13,6 +13,7 @@ DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 # Control characters other than tab, newline, carriage return and form feed.
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _HAN_OR_CJK_PUNCT_RE = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+_ASCII_LETTER_RE = re.compile("[A-Za-z]")
 
 
 def decode_document(data: bytes, name: str) -> tuple[str, str]:
@@ -46,9 +47,20 @@ def decode_document(data: bytes, name: str) -> tuple[str, str]:
 
 
 def _looks_chinese(text: str) -> bool:
-    """True when most non-ASCII characters are Chinese: a GB18030 reading that makes sense."""
+    """True when a GB18030 reading makes sense: mostly Chinese, not Latin with stray ideographs.
+
+    Latin-1 text often decodes as GB18030 too ("Müller" becomes "M黮ler"), but then a few
+    ideographs sit among many Latin letters; real Chinese text has ideographs as a large share.
+    """
     non_ascii = sum(1 for ch in text if ord(ch) > 127)
-    return non_ascii > 0 and len(_HAN_OR_CJK_PUNCT_RE.findall(text)) >= 0.8 * non_ascii
+    chinese = len(_HAN_OR_CJK_PUNCT_RE.findall(text))
+    latin = len(_ASCII_LETTER_RE.findall(text))
+    return non_ascii > 0 and chinese >= 0.8 * non_ascii and chinese >= 0.5 * latin
+
+
+def _size(n_bytes: int) -> str:
+    """``52428800`` -> ``"50 MiB"``; sizes under a MiB in bytes."""
+    return f"{n_bytes / 2**20:g} MiB" if n_bytes >= 2**20 else f"{n_bytes} bytes"
 
 
 def read_document(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, str]:
@@ -70,10 +82,7 @@ def read_document(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, s
     except OSError as exc:
         raise InputError(f"{name}: cannot read ({exc.strerror or exc})") from None
     if len(data) > max_bytes:
-        raise InputError(
-            f"{name}: larger than the {max_bytes // (1024 * 1024)} MiB limit; "
-            "split it or raise --max-mb"
-        )
+        raise InputError(f"{name}: larger than the {_size(max_bytes)} limit; split it or raise --max-mb")
     text, encoding = decode_document(data, name)
     if not text.strip():
         raise InputError(f"{name}: empty document (nothing but whitespace)")

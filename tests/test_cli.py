@@ -173,7 +173,8 @@ def test_tsv_format_and_top(en_model_dir, en_doc):
 
 
 def test_several_files_text_format_has_headers(en_model_dir, en_doc, en_doc_2):
-    proc = run_cli(en_doc, en_doc_2, "--model", en_model_dir, "-n", "2")
+    # files may come before and after options
+    proc = run_cli(en_doc, "--model", en_model_dir, en_doc_2, "-n", "2")
     assert_ok(proc)
     blocks = proc.stdout.rstrip("\n").split("\n\n")
     assert len(blocks) == 2, proc.stdout
@@ -308,6 +309,17 @@ def test_one_bad_file_among_good_ones(en_model_dir, en_doc, en_doc_2, tmp_path):
     records = [json.loads(row) for row in proc.stdout.splitlines()]
     assert [r["source"] for r in records] == [en_doc, en_doc_2]
     assert all(len(r["keywords"]) == 5 for r in records)
+
+
+def test_document_without_candidates(en_model_dir, tmp_path):
+    path = tmp_path / "stopwords_only.txt"
+    path.write_text("It is what it is, and so on.\n", encoding="utf-8")
+    proc = run_cli(path, "--model", en_model_dir, "--format", "json")
+    note = one_line_error(proc, 0, prefix="keyextract: note:")
+    assert note == f"keyextract: note: {path}: no keyphrase candidates found"
+    assert json.loads(proc.stdout) == [{"source": str(path), "keywords": []}]
+    text_run = run_cli(path, "--model", en_model_dir)
+    assert (text_run.returncode, text_run.stdout) == (0, "")
 
 
 # --- model and device errors: exit 2 ---------------------------------------------------------

@@ -77,15 +77,22 @@ def test_cp1252_smart_quotes_are_refused():
         decode_document(data, "doc.txt")
 
 
-@pytest.mark.xfail(
-    reason="package bug: Latin-1 German whose accented letters are all followed by ASCII letters "
-    "decodes as GB18030 mojibake (e.g. b'Br\\xfccke' -> 'Br\u9ede' + 'ke') and is accepted",
-    strict=False,
+@pytest.mark.parametrize(
+    "text",
+    ["Die Gr\u00f6\u00dfe der Br\u00fccke \u00fcber dem Fluss ist beachtlich.", "M\u00fcller"],
 )
-def test_latin1_german_is_refused_not_read_as_gb18030():
-    data = "Die Gr\u00f6\u00dfe der Br\u00fccke \u00fcber dem Fluss ist beachtlich.".encode("latin-1")
+def test_latin1_that_also_decodes_as_gb18030_is_refused(text):
+    # b"Br\xfccke" is valid GB18030 ("Br\u9ede" + "ke"): only the share of ideographs tells
     with pytest.raises(InputError, match="not UTF-8"):
-        decode_document(data, "doc.txt")
+        decode_document(text.encode("latin-1"), "doc.txt")
+
+
+def test_small_size_limits_are_stated_in_bytes(tmp_path):
+    path = tmp_path / "doc.txt"
+    path.write_text("x" * 200, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_document(str(path), max_bytes=100)
+    assert str(info.value) == f"{path}: larger than the 100 bytes limit; split it or raise --max-mb"
 
 
 def test_nul_bytes_are_refused_as_binary():
