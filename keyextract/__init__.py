@@ -6,6 +6,7 @@
 """
 
 from .errors import InputError, KeyextractError, ModelLoadError
+from .evaluation import Evaluation, evaluate
 from .extractor import DEFAULT_MODELS, KeywordExtractor, extract_keywords
 from .types import Keyword
 
@@ -13,11 +14,13 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_MODELS",
+    "Evaluation",
     "InputError",
     "KeyextractError",
     "Keyword",
     "KeywordExtractor",
     "ModelLoadError",
     "__version__",
+    "evaluate",
     "extract_keywords",
 ]
