@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -155,17 +155,6 @@ def read_dataset(path: str | Path) -> list[dict]:
     return records
 
 
-def _progress(total: int, enabled: bool):
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, unit="doc", disable=not enabled, file=sys.stderr, leave=False)
-
-
-def _chunks(items: list, size: int) -> Iterator[list]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
 def evaluate(
     data: str | Path | Iterable[dict],
     extractor=None,
@@ -186,12 +175,8 @@ def evaluate(
     top = sorted(set(top))
     if progress is None:
         progress = sys.stderr.isatty()
-    predictions: list[list[str]] = []
-    with _progress(len(records), progress) as bar:
-        for chunk in _chunks(records, 64):
-            for keywords in extractor.extract_batch([r["text"] for r in chunk], top_n=max(top)):
-                predictions.append([k.phrase for k in keywords])
-            bar.update(len(chunk))
+    results = extractor.extract_batch([r["text"] for r in records], top_n=max(top), progress=progress)
+    predictions = [[k.phrase for k in keywords] for keywords in results]
     langs = [
         (detect_language(r["text"]) if extractor.lang == "auto" else extractor.lang) for r in records
     ]

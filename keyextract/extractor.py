@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from .candidates import extract_candidates
-from .errors import KeyextractError
 from .ranking import mmr
 from .segmentation import LANGS, detect_language, segment
 from .stopwords import load_stopwords, read_stopword_file
@@ -20,6 +20,15 @@ DEFAULT_MODELS = {
 }
 MODES = ("context", "isolated")
 DEFAULT_DIVERSITY = 0.0
+# extract_batch works through its texts this many at a time: enough to batch the encoder
+# well, few enough to bound memory and to move a progress bar.
+CHUNK_DOCS = 128
+
+
+def _progress_bar(total: int, enabled: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="doc", disable=not enabled, file=sys.stderr, leave=False)
 
 
 @dataclass
@@ -50,6 +59,8 @@ class KeywordExtractor:
         device: ``"auto"``, ``"cpu"`` or ``"cuda"``.
         batch_size: encoder windows per forward pass.
         max_length: encoder window in tokens; ``None`` uses the model's own limit.
+        quantize: dynamic int8 quantization of the encoder's linear layers (CPU): faster,
+            slightly different scores.
     """
 
     def __init__(
@@ -64,6 +75,7 @@ class KeywordExtractor:
         device: str = "auto",
         batch_size: int = 32,
         max_length: int | None = None,
+        quantize: bool = False,
     ) -> None:
         self.model = model
         self.lang = lang
@@ -74,6 +86,7 @@ class KeywordExtractor:
         self.device = device
         self.batch_size = batch_size
         self.max_length = max_length
+        self.quantize = quantize
 
     # -- public API -----------------------------------------------------------------------
 
@@ -82,10 +95,31 @@ class KeywordExtractor:
         return self.extract_batch([text], top_n=top_n)[0]
 
     def extract_batch(
-        self, texts: Sequence[str], top_n: int = 5, batch_size: int | None = None
+        self,
+        texts: Sequence[str],
+        top_n: int = 5,
+        batch_size: int | None = None,
+        progress: bool | None = None,
     ) -> list[list[Keyword]]:
-        """Keyphrases of each text; encoder windows of all texts are batched together."""
+        """Keyphrases of each text; encoder windows of many texts are batched together.
+
+        ``progress`` shows a bar on stderr; ``None`` shows it for long jobs when stderr is a
+        terminal.
+        """
         self._validate(top_n, batch_size)
+        texts = list(texts)
+        if progress is None:
+            progress = len(texts) > CHUNK_DOCS and sys.stderr.isatty()
+        results: list[list[Keyword]] = []
+        with _progress_bar(len(texts), progress) as bar:
+            for start in range(0, len(texts), CHUNK_DOCS):
+                chunk = texts[start : start + CHUNK_DOCS]
+                results.extend(self._extract_chunk(chunk, top_n, batch_size or self.batch_size))
+                bar.update(len(chunk))
+        return results
+
+    def _extract_chunk(self, texts: list[str], top_n: int, batch_size: int) -> list[list[Keyword]]:
+        """All stages for a chunk of texts, their encoder work batched together."""
         prepared = [self._prepare(text) for text in texts]
         results: list[list[Keyword]] = [[] for _ in prepared]
         by_model: dict[str, list[int]] = {}
@@ -94,10 +128,8 @@ class KeywordExtractor:
                 by_model.setdefault(doc.model, []).append(i)
         for model, indices in by_model.items():
             encoder = self._encoder(model)
-            if batch_size is not None:
-                encoder.batch_size = batch_size
             docs = [prepared[i] for i in indices]
-            for i, keywords in zip(indices, self._rank(encoder, docs, top_n)):
+            for i, keywords in zip(indices, self._rank(encoder, docs, top_n, batch_size)):
                 results[i] = keywords
         return results
 
@@ -142,25 +174,23 @@ class KeywordExtractor:
         return _Prepared(text, model, candidates)
 
     def _encoder(self, model: str):
-        """The loaded encoder for ``model``, loading it on first use."""
-        from .encoder import Encoder
+        """The loaded encoder for ``model``: loaded on first use, shared within the process."""
+        from .encoder import load_encoder
 
         if not hasattr(self, "encoders_"):
             self.encoders_: dict = {}
         if model not in self.encoders_:
-            self.encoders_[model] = Encoder(
-                model, device=self.device, max_length=self.max_length, batch_size=self.batch_size
-            )
+            self.encoders_[model] = load_encoder(model, self.device, self.max_length, self.quantize)
         return self.encoders_[model]
 
-    def _rank(self, encoder, docs: list[_Prepared], top_n: int) -> list[list[Keyword]]:
+    def _rank(self, encoder, docs: list[_Prepared], top_n: int, batch_size: int) -> list[list[Keyword]]:
         """Embed candidates (in context or alone) and pick ``top_n`` of each document by MMR."""
         from .encoder import pool_spans
 
-        encoded = encoder.encode([d.text for d in docs], with_tokens=self.mode == "context")
+        encoded = encoder.encode([d.text for d in docs], self.mode == "context", batch_size)
         if self.mode == "isolated":
             phrases = [c.phrase for d in docs for c in d.candidates]
-            all_vectors = encoder.embed(phrases)
+            all_vectors = encoder.embed(phrases, batch_size)
             bounds = np.cumsum([0] + [len(d.candidates) for d in docs])
         results = []
         for k, (doc, enc) in enumerate(zip(docs, encoded)):
@@ -180,9 +210,9 @@ class KeywordExtractor:
 def extract_keywords(text: str, top_n: int = 5, model: str | None = None, **options) -> list[Keyword]:
     """One-shot convenience: ``KeywordExtractor(model, **options).extract(text, top_n)``.
 
-    Loads the encoder on every call; reuse a ``KeywordExtractor`` for more than one text.
+    The encoder is loaded on the first call and reused by later ones in the same process.
     """
     return KeywordExtractor(model, **options).extract(text, top_n=top_n)
 
 
-__all__ = ["KeywordExtractor", "extract_keywords", "DEFAULT_MODELS", "KeyextractError"]
+__all__ = ["KeywordExtractor", "extract_keywords", "DEFAULT_MODELS"]

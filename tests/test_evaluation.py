@@ -80,7 +80,7 @@ class StubExtractor:
     def __init__(self, answers: dict[str, list[str]]) -> None:
         self.answers = answers
 
-    def extract_batch(self, texts, top_n):
+    def extract_batch(self, texts, top_n, progress=None):
         from keyextract import Keyword
 
         return [[Keyword(p, 1.0, ((0, 1),)) for p in self.answers[t][:top_n]] for t in texts]

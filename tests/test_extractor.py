@@ -39,12 +39,16 @@ def test_constructor_only_stores_and_the_model_loads_once(en_model_dir, monkeypa
         real_init(self, *args, **kwargs)
 
     monkeypatch.setattr(encoder_module.Encoder, "__init__", counting_init)
+    monkeypatch.setattr(encoder_module, "_LOADED", {})
     ke = KeywordExtractor(en_model_dir, diversity=0.3, max_words=2)
     assert (ke.model, ke.diversity, ke.max_words) == (en_model_dir, 0.3, 2)
     assert not hasattr(ke, "encoders_") and loads == []
     ke.extract(EN_TEXT)
     ke.extract(EN_TEXT)
     ke.extract_batch([EN_TEXT, EN_TEXT])
+    # another extractor and the one-shot function reuse the process's encoder
+    KeywordExtractor(en_model_dir).extract(EN_TEXT)
+    extract_keywords(EN_TEXT, model=en_model_dir)
     assert loads == [en_model_dir]
 
 
