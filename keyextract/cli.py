@@ -13,6 +13,8 @@ from .documents import DEFAULT_MAX_BYTES, read_document
 from .errors import InputError, KeyextractError
 
 FORMATS = ("text", "json", "jsonl", "tsv")
+# Files are read and extracted this many at a time, and their results written at once.
+FILES_PER_BATCH = 32
 EXIT_INPUT = 1  # some input could not be read; the others' results were printed
 EXIT_USAGE = 2  # bad options or unusable model: nothing was done
 
@@ -71,6 +73,8 @@ def add_extraction_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stopwords", metavar="FILE", help="extra stopwords, one per line (UTF-8)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="where the encoder runs (default auto)")
     parser.add_argument("--batch-size", type=_int_at_least(1), default=32, help="encoder windows per forward pass (default 32)")
+    parser.add_argument("--quantize", action="store_true", help="int8 dynamic quantization of the encoder (CPU): faster")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
 def make_extractor(args: argparse.Namespace):
@@ -82,7 +86,7 @@ def make_extractor(args: argparse.Namespace):
     options = {} if args.diversity is None else {"diversity": args.diversity}
     return KeywordExtractor(
         model=args.model, lang=args.lang, max_words=args.max_words, mode=args.mode,
-        stopwords=extra, device=args.device, batch_size=args.batch_size, **options,
+        stopwords=extra, device=args.device, batch_size=args.batch_size, quantize=args.quantize, **options,
     )
 
 
@@ -106,27 +110,48 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _format(results: list[tuple[str, list]], fmt: str, multiple: bool) -> str:
-    """Render ``(source, keywords)`` pairs in one of ``FORMATS``."""
-    if fmt == "json":
-        payload = [{"source": src, "keywords": [k.to_dict() for k in kws]} for src, kws in results]
-        return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
-    if fmt == "jsonl":
-        return "".join(
-            json.dumps({"source": src, "keywords": [k.to_dict() for k in kws]}, ensure_ascii=False) + "\n"
-            for src, kws in results
-        )
-    if fmt == "tsv":
-        rows = ["source\trank\tphrase\tscore"]
-        rows += [f"{src}\t{r}\t{k.phrase}\t{k.score:.6f}" for src, kws in results for r, k in enumerate(kws, 1)]
-        return "\n".join(rows) + "\n"
-    blocks = []
-    for src, kws in results:
-        lines = [f"==> {src} <=="] if multiple else []
-        lines += [f"{k.score:.4f}  {k.phrase}" for k in kws]
-        if lines:
-            blocks.append("\n".join(lines))
-    return "\n\n".join(blocks) + "\n" if blocks else ""
+class _Writer:
+    """Writes each document's result as soon as it is ready, in one of ``FORMATS``."""
+
+    def __init__(self, fmt: str, multiple: bool) -> None:
+        self.fmt, self.multiple, self.count = fmt, multiple, 0
+
+    def start(self) -> None:
+        if self.fmt == "tsv":
+            self._out("source\trank\tphrase\tscore\n")
+        elif self.fmt == "json":
+            self._out("[")
+
+    def write(self, source: str, keywords: list) -> None:
+        record = {"source": source, "keywords": [k.to_dict() for k in keywords]}
+        if self.fmt == "json":
+            body = json.dumps(record, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+            self._out(("," if self.count else "") + "\n  " + body)
+        elif self.fmt == "jsonl":
+            self._out(json.dumps(record, ensure_ascii=False) + "\n")
+        elif self.fmt == "tsv":
+            self._out("".join(f"{source}\t{r}\t{k.phrase}\t{k.score:.6f}\n" for r, k in enumerate(keywords, 1)))
+        else:
+            lines = ([f"==> {source} <=="] if self.multiple else []) + [f"{k.score:.4f}  {k.phrase}" for k in keywords]
+            if not lines:
+                return
+            self._out(("\n" if self.count else "") + "\n".join(lines) + "\n")
+        self.count += 1
+
+    def finish(self) -> None:
+        if self.fmt == "json":
+            self._out("\n]\n" if self.count else "]\n")
+
+    @staticmethod
+    def _out(text: str) -> None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def _progress_bar(total: int, enabled: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="file", disable=not enabled, file=sys.stderr, leave=False)
 
 
 def run(argv: Sequence[str] | None = None) -> int:
@@ -134,6 +159,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["eval"]:
         return _run_eval(argv[1:])
+    if argv[:1] == ["spark"]:
+        return _run_spark(argv[1:])
     args = build_parser().parse_intermixed_args(argv)
     try:
         extractor = make_extractor(args)
@@ -144,31 +171,37 @@ def run(argv: Sequence[str] | None = None) -> int:
         print("keyextract: error: stdin (-) can be given only once", file=sys.stderr)
         return EXIT_USAGE
 
-    sources, texts, status = [], [], 0
-    for path in args.files:
-        try:
-            text, encoding = read_document(path, max_bytes=args.max_mb * 1024 * 1024)
-        except InputError as exc:
-            print(f"keyextract: error: {exc}", file=sys.stderr)
-            status = EXIT_INPUT
-            continue
-        if encoding not in ("utf-8", "utf-8-sig"):
-            print(f"keyextract: note: {path} decoded as {encoding.upper()}", file=sys.stderr)
-        sources.append("<stdin>" if path == "-" else path)
-        texts.append(text)
-    if not texts:
-        return status
-
-    try:
-        results = extractor.extract_batch(texts, top_n=args.top)
-    except KeyextractError as exc:
-        print(f"keyextract: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    for src, kws in zip(sources, results):
-        if not kws:
-            print(f"keyextract: note: {src}: no keyphrase candidates found", file=sys.stderr)
-    sys.stdout.write(_format(list(zip(sources, results)), args.format, len(args.files) > 1))
-    sys.stdout.flush()
+    writer = _Writer(args.format, len(args.files) > 1)
+    writer.start()
+    status = 0
+    show_bar = len(args.files) > 1 and not args.quiet and sys.stderr.isatty()
+    with _progress_bar(len(args.files), show_bar) as bar:
+        for start in range(0, len(args.files), FILES_PER_BATCH):
+            group = args.files[start : start + FILES_PER_BATCH]
+            sources, texts = [], []
+            for path in group:
+                try:
+                    text, encoding = read_document(path, max_bytes=args.max_mb * 1024 * 1024)
+                except InputError as exc:
+                    bar.write(f"keyextract: error: {exc}", file=sys.stderr)
+                    status = EXIT_INPUT
+                    continue
+                source = "<stdin>" if path == "-" else path
+                if encoding not in ("utf-8", "utf-8-sig"):
+                    bar.write(f"keyextract: note: {source} decoded as {encoding.upper()}", file=sys.stderr)
+                sources.append(source)
+                texts.append(text)
+            try:
+                results = extractor.extract_batch(texts, top_n=args.top, progress=False)
+            except KeyextractError as exc:
+                bar.write(f"keyextract: error: {exc}", file=sys.stderr)
+                return EXIT_USAGE
+            for source, keywords in zip(sources, results):
+                if not keywords:
+                    bar.write(f"keyextract: note: {source}: no keyphrase candidates found", file=sys.stderr)
+                writer.write(source, keywords)
+            bar.update(len(group))
+    writer.finish()
     return status
 
 
@@ -189,7 +222,6 @@ def _run_eval(argv: list[str]) -> int:
                         help="cut-offs k (default 5 10 15)")
     parser.add_argument("-f", "--format", choices=("text", "json"), default="text", help="output format")
     parser.add_argument("--limit", type=_int_at_least(1), help="only the first N records")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_extraction_options(parser)
     args = parser.parse_intermixed_args(argv)
     try:
@@ -215,6 +247,57 @@ def _run_eval(argv: list[str]) -> int:
         )
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
+
+
+def _conf_pair(value: str) -> tuple[str, str]:
+    key, sep, val = value.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {value!r}")
+    return key.strip(), val
+
+
+def _run_spark(argv: list[str]) -> int:
+    """``keyextract spark INPUT OUTPUT``: add a keyphrase column to a Parquet or JSON lines table."""
+    parser = _Parser(
+        prog="keyextract spark",
+        description="Add a keyphrase column, array<struct<phrase, score>>, to a table of documents "
+        "with Apache Spark: read Parquet or JSON lines (a file or a folder), write the same "
+        "rows with the new column (OUTPUT is a folder of part files). Needs pip install keyextract[spark].",
+        epilog="examples:\n"
+        "  keyextract spark docs.parquet tagged/ --text-col abstract --model ./all-MiniLM-L6-v2\n"
+        "  keyextract spark docs/ tagged/ --format jsonl --output-format parquet --top 10\n"
+        "  keyextract spark hdfs:///corpus tagged --format parquet --master yarn --partitions 400\n"
+        "Exit status: 0 on success, 1 if the input could not be read or has no such text column,\n"
+        "2 on bad options, an existing OUTPUT or model errors.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("input", metavar="INPUT", help="Parquet or JSON lines file or folder (any Spark path)")
+    parser.add_argument("output", metavar="OUTPUT", help="folder to write (Spark writes part files)")
+    parser.add_argument("--text-col", default="text", help="column of documents (default text)")
+    parser.add_argument("--output-col", default="keyphrases", help="new column (default keyphrases)")
+    parser.add_argument("-n", "--top", type=_int_at_least(1), default=5, help="keyphrases per document (default 5)")
+    parser.add_argument("-f", "--format", choices=("parquet", "jsonl"),
+                        help="input format (default: from INPUT's extension or files)")
+    parser.add_argument("--output-format", choices=("parquet", "jsonl"), help="output format (default: the input's)")
+    add_extraction_options(parser)
+    parser.add_argument("--master", help="Spark master (default local[*]; under spark-submit, its master)")
+    parser.add_argument("--partitions", type=_int_at_least(1),
+                        help="repartition the input into N partitions (default: the input's, at least one per core)")
+    parser.add_argument("--conf", type=_conf_pair, action="append", default=[], metavar="KEY=VALUE",
+                        help="Spark setting for a new session, e.g. spark.executorEnv.NLTK_DATA=/data/nltk (repeatable)")
+    parser.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
+    args = parser.parse_intermixed_args(argv)
+    try:
+        from . import spark
+    except ImportError as exc:
+        print(f"keyextract: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        extractor = make_extractor(args)
+    except InputError as exc:
+        print(f"keyextract: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return spark.run_spark_command(args, extractor)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

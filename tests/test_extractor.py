@@ -159,3 +159,23 @@ def test_extract_keywords_convenience_and_public_surface(en_model_dir) -> None:
     assert len(keywords) == 3 and all(isinstance(k, Keyword) for k in keywords)
     assert keywords[0].to_dict()["spans"] == [list(s) for s in keywords[0].spans]
     assert set(keyextract.__all__) >= {"KeywordExtractor", "Keyword", "extract_keywords", "__version__"}
+
+
+def test_quantized_encoder_gives_close_scores(en_model_dir) -> None:
+    from torch.ao.nn.quantized.dynamic import Linear as QuantizedLinear
+
+    ke = KeywordExtractor(en_model_dir, quantize=True, device="cpu")
+    quantized = ke.extract(EN_TEXT, top_n=100)
+    (encoder,) = ke.encoders_.values()
+    assert any(isinstance(m, QuantizedLinear) for m in encoder.model.modules())
+    plain = {k.phrase: k.score for k in KeywordExtractor(en_model_dir, device="cpu").extract(EN_TEXT, top_n=100)}
+    assert {k.phrase for k in quantized} == set(plain)
+    assert max(abs(k.score - plain[k.phrase]) for k in quantized) < 0.1
+
+
+def test_progress_bar_only_when_asked(en_model_dir, capsys) -> None:
+    ke = KeywordExtractor(en_model_dir)
+    ke.extract_batch([EN_TEXT] * 3, progress=True)
+    assert "3/3" in capsys.readouterr().err
+    ke.extract_batch([EN_TEXT] * 3)  # default: only for long jobs on a terminal
+    assert capsys.readouterr().err == ""
