@@ -266,7 +266,7 @@ def _run_spark(argv: list[str]) -> int:
         epilog="examples:\n"
         "  keyextract spark docs.parquet tagged/ --text-col abstract --model ./all-MiniLM-L6-v2\n"
         "  keyextract spark docs/ tagged/ --format jsonl --output-format parquet --top 10\n"
-        "  keyextract spark hdfs:///corpus tagged --format parquet --master yarn --partitions 400\n"
+        "  keyextract spark hdfs:///corpus tagged --format parquet --master yarn --partitions 400\n\n"
         "Exit status: 0 on success, 1 if the input could not be read or has no such text column,\n"
         "2 on bad options, an existing OUTPUT or model errors.",
         formatter_class=argparse.RawDescriptionHelpFormatter,

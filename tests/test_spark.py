@@ -1,0 +1,270 @@
+"""keyextract.spark on a local[2] Spark session, with the tiny English ALBERT.
+
+One session serves the module (a JVM start costs ~10 s); its two Python workers load the model
+once each. The command is run in-process (it reuses the active session), except one run of
+``python -m keyextract spark`` in a subprocess that starts its own local session as a user's
+would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytest.importorskip("pyspark")  # a guard only: CI installs pyspark through the test extra
+
+from pyspark.sql import SparkSession  # noqa: E402
+
+from conftest import ROOT, read_dev  # noqa: E402
+from keyextract import KeywordExtractor  # noqa: E402
+from keyextract import cli  # noqa: E402
+from keyextract.spark import KEYPHRASES_TYPE, detect_format, tag_texts, with_keyphrases  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+
+TOP = 5
+
+
+@pytest.fixture(scope="module")
+def spark():
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("keyextract-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.default.parallelism", "2")
+        .config("spark.pyspark.python", sys.executable)
+        .config("spark.driver.memory", "1g")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def docs() -> list[dict]:
+    return [{"id": r["id"], "text": r["text"]} for r in read_dev("inspec_dev", 200)]
+
+
+@pytest.fixture(scope="module")
+def expected(en_model_dir, docs) -> dict[str, list[tuple[str, float]]]:
+    """``extract_batch`` on the same documents, in this process: what the column must hold."""
+    results = KeywordExtractor(en_model_dir).extract_batch([d["text"] for d in docs], top_n=TOP)
+    return {d["id"]: [(k.phrase, k.score) for k in kws] for d, kws in zip(docs, results)}
+
+
+def assert_same(got: list, want: list[tuple[str, float]]) -> None:
+    assert [p for p, _ in got] == [p for p, _ in want]
+    for (_, s1), (_, s2) in zip(got, want):
+        assert abs(s1 - s2) <= 1e-6
+
+
+def pairs(column) -> list[tuple[str, float]]:
+    return [(kp["phrase"], kp["score"]) for kp in column]
+
+
+# -- the library function -----------------------------------------------------------------------
+
+
+def test_column_equals_extract_batch(spark, en_model_dir, docs, expected):
+    df = spark.createDataFrame([(d["id"], d["text"]) for d in docs], "id string, text string").repartition(4)
+    tagged = with_keyphrases(df, "text", top_n=TOP, model=en_model_dir)
+    assert tagged.schema["keyphrases"].dataType == KEYPHRASES_TYPE
+    assert tagged.columns == ["id", "text", "keyphrases"]
+    rows = tagged.collect()
+    assert len(rows) == len(docs)
+    assert sum(bool(r["keyphrases"]) for r in rows) > 190
+    for row in rows:
+        assert_same(pairs(row["keyphrases"]), expected[row["id"]])
+
+
+def test_nulls_empty_and_non_string(spark, en_model_dir, docs, expected):
+    good = docs[0]
+    df = spark.createDataFrame(
+        [("null", None), ("empty", ""), ("blank", " \n\t "), ("digits", "12345"), (good["id"], good["text"])],
+        "id string, text string",
+    )
+    rows = {r["id"]: r["keyphrases"] for r in with_keyphrases(df, "text", top_n=TOP, model=en_model_dir).collect()}
+    assert rows["null"] == rows["empty"] == rows["blank"] == rows["digits"] == []
+    assert_same(pairs(rows[good["id"]]), expected[good["id"]])
+
+    numbers = spark.createDataFrame([(1, 10), (2, None)], "id int, text int")
+    with pytest.warns(UserWarning, match="type int, not string"):
+        tagged = with_keyphrases(numbers, "text", model=en_model_dir)
+    assert [r["keyphrases"] for r in tagged.orderBy("id").collect()] == [[], []]
+
+
+def test_non_string_values_in_a_batch():
+    """What a worker gets from Arrow: None, NaN, numbers, bytes never reach the extractor."""
+
+    class Recorder(KeywordExtractor):
+        def extract_batch(self, texts, top_n=5, batch_size=None):
+            self.seen = list(texts)
+            return [[] for _ in texts]
+
+    recorder = Recorder()
+    values = [None, float("nan"), 3, b"bytes", "", "  ", "a real text"]
+    assert tag_texts(recorder, values) == [[]] * len(values)
+    assert recorder.seen == ["a real text"]
+
+
+class FlakyExtractor(KeywordExtractor):
+    """Fails on any batch that holds a text with BOOM in it (a stand-in for an unforeseen bug)."""
+
+    def extract_batch(self, texts, top_n=5, batch_size=None):
+        if any("BOOM" in t for t in texts):
+            raise RuntimeError("cannot handle BOOM")
+        return super().extract_batch(texts, top_n=top_n, batch_size=batch_size)
+
+
+def test_bad_row_does_not_lose_the_others(spark, en_model_dir, docs, expected):
+    from pyspark import cloudpickle
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # executors cannot import tests
+    try:
+        rows = [(d["id"], d["text"]) for d in docs[:20]]
+        rows.insert(7, ("bad", "BOOM " + docs[0]["text"]))
+        df = spark.createDataFrame(rows, "id string, text string").coalesce(1)
+        tagged = with_keyphrases(df, "text", top_n=TOP, extractor=FlakyExtractor(en_model_dir))
+        got = {r["id"]: r["keyphrases"] for r in tagged.collect()}
+    finally:
+        cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+    assert got.pop("bad") == []
+    assert set(got) == {d["id"] for d in docs[:20]}
+    for doc_id, keyphrases in got.items():
+        assert_same(pairs(keyphrases), expected[doc_id])
+
+
+def test_unloadable_model_fails_the_job(spark, tmp_path):
+    df = spark.createDataFrame([("a", "Keyphrase extraction with neural networks.")], "id string, text string")
+    with pytest.raises(Exception, match="ModelLoadError"):
+        with_keyphrases(df, "text", model=str(tmp_path / "no-such-model")).collect()
+
+
+def test_invalid_arguments(spark, en_model_dir):
+    df = spark.createDataFrame([("a", "text")], "id string, body string")
+    with pytest.raises(ValueError, match=r"no column 'text'.*columns: id, body"):
+        with_keyphrases(df, "text", model=en_model_dir)
+    with pytest.raises(ValueError, match="top_n"):
+        with_keyphrases(df, "body", top_n=0, model=en_model_dir)
+    with pytest.raises(ValueError, match="diversity"):
+        with_keyphrases(df, "body", diversity=2.0, model=en_model_dir)
+    with pytest.raises(ValueError, match="not both"):
+        with_keyphrases(df, "body", model=en_model_dir, extractor=KeywordExtractor(en_model_dir))
+
+
+# -- the command --------------------------------------------------------------------------------
+
+
+def write_input(spark, docs, path: str, fmt: str) -> None:
+    rows = [(d["id"], d["text"], i) for i, d in enumerate(docs)] + [("null", None, -1), ("empty", "", -2)]
+    if fmt == "parquet":
+        spark.createDataFrame(rows, "id string, abstract string, n int").coalesce(1).write.parquet(path)
+    else:
+        with open(path, "w", encoding="utf-8") as fh:
+            for doc_id, text, n in rows:
+                fh.write(json.dumps({"id": doc_id, "abstract": text, "n": n}) + "\n")
+
+
+def check_output(records: list[dict], docs, expected, top: int) -> None:
+    by_id = {r["id"]: r for r in records}
+    assert len(records) == len(docs) + 2
+    assert set(by_id["null"]) == {"id", "abstract", "n", "kp"}
+    assert by_id["null"]["abstract"] is None and by_id["null"]["kp"] == [] and by_id["null"]["n"] == -1
+    assert by_id["empty"]["kp"] == [] and by_id["empty"]["n"] == -2
+    for i, d in enumerate(docs):
+        record = by_id[d["id"]]
+        assert record["abstract"] == d["text"] and record["n"] == i
+        assert_same(pairs(record["kp"]), expected[d["id"]][:top])
+
+
+def test_command_parquet_round_trip(spark, en_model_dir, docs, expected, tmp_path, capsys):
+    src, out = str(tmp_path / "docs.parquet"), str(tmp_path / "tagged")
+    write_input(spark, docs[:20], src, "parquet")
+    assert detect_format(src) == "parquet"  # a folder of part files
+    argv = ["spark", src, out, "--text-col", "abstract", "--output-col", "kp", "--top", "3", "--model", en_model_dir]
+    assert cli.run(argv) == 0, capsys.readouterr().err
+    assert detect_format(out) == "parquet"
+    records = [r.asDict(recursive=True) for r in spark.read.parquet(out).collect()]
+    check_output(records, docs[:20], expected, 3)
+
+    assert cli.run(argv) == cli.EXIT_USAGE  # OUTPUT exists
+    assert "already exists; pass --overwrite" in capsys.readouterr().err
+    assert cli.run([*argv, "--overwrite", "--output-format", "jsonl", "--partitions", "3"]) == 0
+    assert detect_format(out) == "jsonl"
+
+
+def test_command_jsonl_round_trip_in_a_new_process(en_model_dir, docs, expected, tmp_path):
+    """What a user runs: its own local Spark session, JSON lines in, JSON lines out."""
+    src, out = tmp_path / "docs.jsonl", tmp_path / "tagged"
+    write_input(None, docs[:10], str(src), "jsonl")
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    env.pop("PYSPARK_PYTHON", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "keyextract", "spark", str(src), str(out), "--text-col", "abstract",
+         "--output-col", "kp", "--top", "4", "--model", en_model_dir, "--master", "local[1]"],
+        capture_output=True, text=True, timeout=240, cwd=ROOT, env=env,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr
+    parts = sorted(out.glob("part-*.json"))
+    assert parts and (out / "_SUCCESS").exists()
+    records = [json.loads(line) for part in parts for line in part.read_text(encoding="utf-8").splitlines()]
+    check_output(records, docs[:10], expected, 4)
+
+
+def one_line(err: str) -> str:
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def test_command_errors(spark, en_model_dir, tmp_path, capsys):
+    good = tmp_path / "docs.jsonl"
+    good.write_text(json.dumps({"id": 1, "body": "Neural keyphrase extraction."}) + "\n", encoding="utf-8")
+    unknown = tmp_path / "docs.txt"
+    unknown.write_text("plain text\n", encoding="utf-8")
+    numbers = tmp_path / "numbers.jsonl"
+    numbers.write_text(json.dumps({"id": 1, "text": 5}) + "\n", encoding="utf-8")
+    out = str(tmp_path / "out")
+    cases = [
+        ([str(tmp_path / "missing.parquet"), out], cli.EXIT_INPUT, "no such file or folder"),
+        ([str(unknown), out], cli.EXIT_USAGE, "pass --format parquet or --format jsonl"),
+        ([str(good), out], cli.EXIT_INPUT, "no column 'text' (columns: body, id); pick one with --text-col"),
+        ([str(numbers), out], cli.EXIT_INPUT, "column 'text' has type bigint, not string"),
+        ([str(unknown), out, "--format", "parquet"], cli.EXIT_INPUT, "cannot read it as parquet"),
+        ([str(good), out, "--text-col", "body", "--model", str(tmp_path / "nope")], cli.EXIT_USAGE,
+         "cannot load model"),
+    ]
+    for args, code, message in cases:
+        assert cli.run(["spark", *args]) == code, args
+        assert message in one_line(capsys.readouterr().err), args
+
+    with pytest.raises(SystemExit) as exc:
+        cli.run(["spark", str(good), out, "--format", "csv"])
+    assert exc.value.code == cli.EXIT_USAGE
+    assert "invalid choice" in one_line(capsys.readouterr().err)
+
+
+def test_command_without_pyspark(monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    monkeypatch.delitem(sys.modules, "keyextract.spark")
+    monkeypatch.delattr(sys.modules["keyextract"], "spark")
+    with pytest.raises(ImportError, match=r"pip install keyextract\[spark\]"):
+        import keyextract.spark  # noqa: F401
+    assert cli.run(["spark", str(tmp_path / "in.parquet"), str(tmp_path / "out")]) == cli.EXIT_USAGE
+    assert "pip install keyextract[spark]" in one_line(capsys.readouterr().err)
+
+
+def test_import_keyextract_stays_light():
+    code = "import sys, keyextract; print(sorted(m for m in ('pyspark', 'pandas', 'pyarrow') if m in sys.modules))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert proc.stdout.strip() == "[]", proc.stderr
