@@ -311,7 +311,9 @@ def _run_command(args: argparse.Namespace, extractor: KeywordExtractor) -> int:
         _error(f"{args.input}: no such file or folder")
         return EXIT_INPUT
     try:
-        in_format = args.format or (detect_format(_local(args.input)) if _is_local(args.input) else None)
+        in_format = args.format or (
+            detect_format(_local(args.input)) if _is_local(args.input) else _format_of_name(args.input.rstrip("/"))
+        )
     except InputError as exc:
         _error(str(exc))
         return EXIT_USAGE
@@ -335,6 +337,9 @@ def _run_command(args: argparse.Namespace, extractor: KeywordExtractor) -> int:
             _error(f"{args.input}: no column {args.text_col!r} (columns: {', '.join(df.columns) or 'none'}); "
                    "pick one with --text-col")
             return EXIT_INPUT
+        if args.output_col in df.columns:
+            _error(f"{args.input} already has a column {args.output_col!r}; name the new one with --output-col")
+            return EXIT_USAGE
         dtype = df.schema[args.text_col].dataType
         if not isinstance(dtype, T.StringType):
             _error(f"{args.input}: column {args.text_col!r} has type {dtype.simpleString()}, not string")

@@ -239,6 +239,8 @@ def test_command_errors(spark, en_model_dir, tmp_path, capsys):
         ([str(unknown), out], cli.EXIT_USAGE, "pass --format parquet or --format jsonl"),
         ([str(good), out], cli.EXIT_INPUT, "no column 'text' (columns: body, id); pick one with --text-col"),
         ([str(numbers), out], cli.EXIT_INPUT, "column 'text' has type bigint, not string"),
+        ([str(good), out, "--text-col", "body", "--output-col", "id"], cli.EXIT_USAGE,
+         "already has a column 'id'; name the new one with --output-col"),
         ([str(unknown), out, "--format", "parquet"], cli.EXIT_INPUT, "cannot read it as parquet"),
         ([str(good), out, "--text-col", "body", "--model", str(tmp_path / "nope")], cli.EXIT_USAGE,
          "cannot load model"),
