@@ -51,22 +51,32 @@ def _int_at_least(minimum: int):
     return parse
 
 
-def _unit_interval(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {value!r}") from None
-    if not 0.0 <= number <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1], got {value}")
-    return number
+def _float_range(low: float, high: float):
+    def parse(value: str) -> float:
+        try:
+            number = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number in [{low:g}, {high:g}], got {value!r}") from None
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"must be in [{low:g}, {high:g}], got {value}")
+        return number
+
+    return parse
+
+
+_unit_interval = _float_range(0, 1)
 
 
 def add_extraction_options(parser: argparse.ArgumentParser) -> None:
     """Model and extraction options, shared by the main command and its subcommands."""
     parser.add_argument("--lang", choices=("auto", "en", "zh"), default="auto", help="document language (default auto)")
     parser.add_argument("--model", help="encoder: Hugging Face Hub name or local folder (default: ALBERT per language)")
-    parser.add_argument("--mode", choices=("context", "isolated"), default="context",
-                        help="embed phrases in the document's context (default) or each alone")
+    parser.add_argument("--mode", choices=("isolated", "context"), default="isolated",
+                        help="encode each phrase alone (default, best quality) or pool it from the document pass (fastest)")
+    parser.add_argument("--position-weight", type=_float_range(0, 10), default=None,
+                        help="weight of the early-occurrence prior (default 0.3; 0 disables it)")
+    parser.add_argument("--frequency-weight", type=_float_range(0, 10), default=None,
+                        help="weight of the frequency prior (default 0.05; 0 disables it)")
     parser.add_argument("--diversity", type=_unit_interval, default=None,
                         help="MMR diversity in [0, 1]; 0 ranks by relevance only (default 0)")
     parser.add_argument("--max-words", type=_int_at_least(1), default=3, help="longest phrase in words (default 3)")
@@ -83,7 +93,11 @@ def make_extractor(args: argparse.Namespace):
     from .stopwords import read_stopword_file
 
     extra = read_stopword_file(args.stopwords) if args.stopwords else None
-    options = {} if args.diversity is None else {"diversity": args.diversity}
+    options = {
+        name: getattr(args, name)
+        for name in ("diversity", "position_weight", "frequency_weight")
+        if getattr(args, name) is not None
+    }
     return KeywordExtractor(
         model=args.model, lang=args.lang, max_words=args.max_words, mode=args.mode,
         stopwords=extra, device=args.device, batch_size=args.batch_size, quantize=args.quantize, **options,

@@ -24,16 +24,22 @@ class Token:
 
 @dataclass
 class Candidate:
-    """A candidate keyphrase: its display form, the key that merges its variants, and its occurrences."""
+    """A candidate keyphrase: its display form, the key that merges its variants, its
+    occurrences, and the index of its first token in the document (for the position prior)."""
 
     phrase: str
     key: str
     spans: list[Span] = field(default_factory=list)
+    first_token: int = 0
 
 
 @dataclass(frozen=True)
 class Keyword:
-    """An extracted keyphrase with its cosine score and the character spans of its occurrences."""
+    """An extracted keyphrase, its relevance score and the character spans of its occurrences.
+
+    ``score`` is the cosine similarity to the document plus the position and frequency priors
+    (exactly the cosine when both prior weights are 0); higher is more relevant.
+    """
 
     phrase: str
     score: float

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pytest
 
 import keyextract
@@ -25,7 +28,8 @@ def normalise(s: str) -> str:
 
 def check_keywords(text: str, keywords: list[Keyword]) -> None:
     for k in keywords:
-        assert type(k.score) is float and -1.0 <= k.score <= 1.0
+        # cosine in [-1, 1] plus the default priors: at most 0.3 + 0.05 * log(count)
+        assert type(k.score) is float and -1.0 <= k.score <= 1.3 + 0.05 * math.log(len(k.spans)) + 1e-6
         assert k.spans and all(normalise(text[s:e]) == normalise(k.phrase) for s, e in k.spans)
     assert len({normalise(k.phrase) for k in keywords}) == len(keywords)
 
@@ -142,6 +146,8 @@ def test_unusable_text_gives_no_keywords(en_model_dir) -> None:
         ({"max_words": 0}, {}, "max_words must be"),
         ({}, {"top_n": 0}, "top_n must be"),
         ({"batch_size": 0}, {}, "batch_size must be"),
+        ({"position_weight": -1}, {}, "position_weight must be"),
+        ({"frequency_weight": "x"}, {}, "frequency_weight must be"),
     ],
 )
 def test_invalid_parameters_are_named(en_model_dir, options, call, message) -> None:
@@ -152,6 +158,26 @@ def test_invalid_parameters_are_named(en_model_dir, options, call, message) -> N
 def test_non_string_text_is_a_type_error(en_model_dir) -> None:
     with pytest.raises(TypeError, match="text must be str"):
         KeywordExtractor(en_model_dir).extract(b"bytes")  # type: ignore[arg-type]
+
+
+def test_without_priors_the_score_is_the_cosine(en_model_dir) -> None:
+    ke = KeywordExtractor(en_model_dir, position_weight=0, frequency_weight=0, mode="context")
+    keywords = ke.extract(EN_TEXT, top_n=100)
+    (encoder,) = ke.encoders_.values()
+    from keyextract.encoder import pool_spans
+
+    (tv,) = encoder.encode([EN_TEXT])
+    by_phrase = {k.phrase: k for k in keywords}
+    vectors, _ = pool_spans(tv, [by_phrase["neural networks"].spans])
+    cosine = float(vectors[0] @ tv.doc_vector / (np.linalg.norm(vectors[0]) * np.linalg.norm(tv.doc_vector)))
+    assert by_phrase["neural networks"].score == pytest.approx(cosine, abs=1e-5)
+
+
+def test_position_prior_lifts_early_phrases(en_model_dir) -> None:
+    plain = KeywordExtractor(en_model_dir, position_weight=0, frequency_weight=0).extract(EN_TEXT, top_n=100)
+    early = KeywordExtractor(en_model_dir, position_weight=5, frequency_weight=0).extract(EN_TEXT, top_n=100)
+    assert early[0].spans[0][0] == min(k.spans[0][0] for k in early)  # a large weight: first phrase wins
+    assert [k.phrase for k in plain] != [k.phrase for k in early]
 
 
 def test_extract_keywords_convenience_and_public_surface(en_model_dir) -> None:

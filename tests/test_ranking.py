@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from keyextract.ranking import mmr
+from keyextract.ranking import mmr, priors
 
 DOC = np.array([1.0, 0.0])
 # a and b are near-duplicates and both relevant; c is less relevant but different.
@@ -54,3 +54,15 @@ def test_zero_vectors_score_zero_instead_of_nan() -> None:
 def test_diversity_outside_unit_interval_is_refused(diversity: float) -> None:
     with pytest.raises(ValueError, match="diversity"):
         mmr(DOC, CANDS, top_n=2, diversity=diversity)
+
+
+def test_priors_favour_early_and_frequent_phrases() -> None:
+    got = priors(np.array([0, 150, 450]), np.array([1, 1, 4]), position_weight=0.3, frequency_weight=0.05)
+    assert got == pytest.approx([0.3, 0.15, 0.075 + 0.05 * math.log(4)])
+    assert priors(np.array([7]), np.array([3]), 0.0, 0.0).tolist() == [0.0]
+
+
+def test_prior_is_added_to_relevance_and_can_reorder() -> None:
+    picks = mmr(DOC, CANDS, top_n=3, diversity=0.0, prior=np.array([0.0, 0.0, 0.5]))
+    assert [i for i, _ in picks] == [2, 0, 1]
+    assert picks[0][1] == pytest.approx(0.8 + 0.5)
