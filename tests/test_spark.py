@@ -60,9 +60,10 @@ def expected(en_model_dir, docs) -> dict[str, list[tuple[str, float]]]:
 
 
 def assert_same(got: list, want: list[tuple[str, float]]) -> None:
+    """Same phrases; scores within 1e-6 (differently padded batches can move the 6th decimal)."""
     assert [p for p, _ in got] == [p for p, _ in want]
     for (_, s1), (_, s2) in zip(got, want):
-        assert abs(s1 - s2) <= 1e-6
+        assert abs(s1 - s2) <= 1e-6 + 1e-12  # 0.938655 - 0.938654 is 1.00000000003e-06 in floats
 
 
 def pairs(column) -> list[tuple[str, float]]:
