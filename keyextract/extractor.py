@@ -204,16 +204,16 @@ class KeywordExtractor:
         from .encoder import pool_spans
 
         encoded = encoder.encode([d.text for d in docs], self.mode == "context", batch_size)
-        if self.mode == "isolated":
-            phrases = [c.phrase for d in docs for c in d.candidates]
-            all_vectors = encoder.embed(phrases, batch_size)
-            bounds = np.cumsum([0] + [len(d.candidates) for d in docs])
+        if self.mode == "isolated":  # each distinct phrase of the chunk encoded once
+            unique = {c.phrase: None for d in docs for c in d.candidates}
+            row = {phrase: i for i, phrase in enumerate(unique)}
+            unique_vectors = encoder.embed(list(unique), batch_size)
         results = []
-        for k, (doc, enc) in enumerate(zip(docs, encoded)):
+        for doc, enc in zip(docs, encoded):
             if self.mode == "context":
                 vectors, found = pool_spans(enc, [c.spans for c in doc.candidates])
             else:
-                vectors = all_vectors[bounds[k] : bounds[k + 1]]
+                vectors = unique_vectors[[row[c.phrase] for c in doc.candidates]]
                 found = np.ones(len(vectors), bool)
             kept = [c for c, ok in zip(doc.candidates, found) if ok]
             prior = priors(

@@ -63,15 +63,29 @@ def test_extra_stopwords_break_phrases() -> None:
     assert candidates(text, stopwords=STOP | {"new"}) == [("method", [(17, 23)]), ("keyphrase extraction", [(28, 48)])]
 
 
-def test_chinese_noun_runs() -> None:
+def test_chinese_noun_runs_give_every_sub_span_ending_in_a_noun() -> None:
     text = "我们研究了机器翻译系统的性能。"
-    assert candidates(text) == [("研究", [(2, 4)]), ("机器翻译系统", [(5, 11)]), ("性能", [(12, 14)])]
+    assert candidates(text) == [
+        ("研究", [(2, 4)]),
+        ("机器翻译", [(5, 9)]),
+        ("机器翻译系统", [(5, 11)]),
+        ("系统", [(9, 11)]),
+        ("性能", [(12, 14)]),
+    ]
+
+
+def test_chinese_modifiers_only_inside_phrases() -> None:
+    # 敏感 is an adjective (a): it may start a phrase but never end one
+    text = "敏感负荷分析"
+    assert [p for p, _ in candidates(text, max_words=2)] == ["敏感负荷", "负荷", "负荷分析", "分析"]
 
 
 def test_mixed_text_yields_candidates_from_both_scripts() -> None:
     text = "本文提出基于BERT模型的关键词抽取方法, and we evaluate keyphrase extraction systems on Chinese abstracts."
     assert candidates(text) == [
+        ("BERT", [(6, 10)]),
         ("BERT模型", [(6, 12)]),
+        ("模型", [(10, 12)]),
         ("关键词", [(13, 16)]),
         ("方法", [(18, 20)]),
         ("keyphrase extraction systems", [(38, 66)]),
