@@ -5,6 +5,8 @@ from __future__ import annotations
 import codecs
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import InputError
@@ -58,6 +60,23 @@ def _looks_chinese(text: str) -> bool:
     return non_ascii > 0 and chinese >= 0.8 * non_ascii and chinese >= 0.5 * latin
 
 
+@contextmanager
+def input_errors(name: str) -> Iterator[None]:
+    """Turn the OS and decoding errors met while reading ``name`` into one-line InputErrors."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise InputError(f"{name}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{name}: is a directory, not a file") from None
+    except PermissionError:
+        raise InputError(f"{name}: permission denied") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{name}: not UTF-8 text") from None
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read ({exc.strerror or exc})") from None
+
+
 def _size(n_bytes: int) -> str:
     """``52428800`` -> ``"50 MiB"``; sizes under a MiB in bytes."""
     return f"{n_bytes / 2**20:g} MiB" if n_bytes >= 2**20 else f"{n_bytes} bytes"
@@ -66,21 +85,14 @@ def _size(n_bytes: int) -> str:
 def read_document(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, str]:
     """Read and decode the document at ``path`` (``"-"`` is stdin); return ``(text, encoding)``."""
     name = "<stdin>" if path == "-" else path
-    try:
+    with input_errors(name):
         if path == "-":
             data = sys.stdin.buffer.read(max_bytes + 1)
         else:
-            p = Path(path)
-            if p.is_dir():
+            if Path(path).is_dir():
                 raise InputError(f"{name}: is a directory, not a file")
-            with p.open("rb") as fh:
+            with open(path, "rb") as fh:
                 data = fh.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise InputError(f"{name}: no such file") from None
-    except PermissionError:
-        raise InputError(f"{name}: permission denied") from None
-    except OSError as exc:
-        raise InputError(f"{name}: cannot read ({exc.strerror or exc})") from None
     if len(data) > max_bytes:
         raise InputError(f"{name}: larger than the {_size(max_bytes)} limit; split it or raise --max-mb")
     text, encoding = decode_document(data, name)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from .documents import input_errors
 from .errors import InputError
 from .segmentation import detect_language
 
@@ -127,7 +128,7 @@ def score(
 def read_dataset(path: str | Path) -> list[dict]:
     """Read JSON lines ``{"id", "text", "keyphrases"}``; a bad line is an :class:`InputError`."""
     records = []
-    try:
+    with input_errors(str(path)):
         with open(path, encoding="utf-8") as fh:
             for number, line in enumerate(fh, 1):
                 if not line.strip():
@@ -142,14 +143,6 @@ def read_dataset(path: str | Path) -> list[dict]:
                 if not isinstance(gold, list) or not all(isinstance(g, str) for g in gold):
                     raise InputError(f"{path}:{number}: \"keyphrases\" must be a list of strings")
                 records.append(record)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if not records:
         raise InputError(f"{path}: no records")
     return records
