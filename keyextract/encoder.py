@@ -200,8 +200,7 @@ class Encoder:
         doc_counts = np.zeros(len(texts), np.float64)
         pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
         with torch.inference_mode():
-            for b in range(0, len(jobs), batch_size):
-                batch = jobs[b : b + batch_size]
+            for batch in self._batches(jobs, batch_size):
                 seqs = [self.prefix + ids_per_text[t][s:e] + self.suffix for t, s, e in batch]
                 width = max(len(seq) for seq in seqs)
                 input_ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
@@ -228,6 +227,22 @@ class Encoder:
             doc_vector = (doc_sums[t] / max(doc_counts[t], 1)).astype(np.float32)
             results.append(TokenVectors(offsets=offsets, vectors=vectors, doc_vector=doc_vector))
         return results
+
+    def _batches(self, jobs: list[tuple[int, int, int]], batch_size: int) -> list[list[tuple[int, int, int]]]:
+        """Group windows (sorted longest first) under a token budget of ``batch_size`` full windows.
+
+        Short sequences (candidate phrases, short texts) then fill a forward pass with many
+        more rows instead of running many tiny passes, which are slow on CPU.
+        """
+        budget = batch_size * self.max_length
+        batches: list[list[tuple[int, int, int]]] = []
+        for job in jobs:
+            width = job[2] - job[1] + len(self.prefix) + len(self.suffix)
+            if batches and (len(batches[-1]) + 1) * batches[-1][0][3] <= budget:
+                batches[-1].append((*job, width))
+            else:
+                batches.append([(*job, width)])
+        return [[job[:3] for job in batch] for batch in batches]
 
     def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """Mask-aware mean-pooled vectors of ``texts``, each encoded alone (shape ``(n, dim)``)."""
