@@ -73,8 +73,8 @@ def with_keyphrases(
     *,
     top_n: int = 5,
     model: str | None = None,
-    lang: str = "auto",
-    diversity: float = 0.0,
+    lang: str | None = None,
+    diversity: float | None = None,
     batch_size: int | None = None,
     extractor: KeywordExtractor | None = None,
     **options,
@@ -87,8 +87,9 @@ def with_keyphrases(
         output_col: the new column, ``array<struct<phrase: string, score: double>>``, best
             keyphrase first; an existing column of that name is replaced.
         top_n: keyphrases per document.
-        model, lang, diversity: as for ``KeywordExtractor``; ``model`` must be loadable on
-            every executor (a folder they all see, or a hub name in their cache).
+        model, lang, diversity: as for ``KeywordExtractor`` (``None``: its defaults); ``model``
+            must be loadable on every executor (a folder they all see, or a hub name in their
+            cache).
         batch_size: encoder windows per forward pass (default: the extractor's, 32).
         extractor: a configured ``KeywordExtractor`` to use instead of ``model``/``lang``/
             ``diversity``/``options``; its parameters (not its loaded encoders) are shipped to
@@ -102,10 +103,12 @@ def with_keyphrases(
 
     Raises:
         ValueError: a missing ``text_col``, an invalid parameter.
+        keyextract.InputError: a stopword file that cannot be read.
     """
+    given = {k: v for k, v in (("model", model), ("lang", lang), ("diversity", diversity)) if v is not None}
     if extractor is None:
-        extractor = KeywordExtractor(model, lang, diversity=diversity, **options)
-    elif model is not None or lang != "auto" or diversity != 0.0 or options:
+        extractor = KeywordExtractor(**given, **options)
+    elif given or options:
         raise ValueError("pass either extractor or model/lang/diversity/options, not both")
     if not isinstance(extractor, KeywordExtractor):
         raise ValueError(f"extractor must be a KeywordExtractor, got {type(extractor).__name__}")
