@@ -51,6 +51,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchmarks_md import replace_section
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 DATA_DIR = SHARED / "data" / "dev"
@@ -479,16 +481,7 @@ def render(report: dict) -> str:
 
 def write_section(section: str, path: Path = BENCHMARKS_MD) -> None:
     """Replace this benchmark's ``## Quality`` section of BENCHMARKS.md, keeping every other one."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION), None)
-    if start is None:
-        new = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = next((j for j in range(start + 1, len(lines)) if lines[j].startswith("## ")), len(lines))
-        tail = "".join(lines[end:])
-        new = "".join(lines[:start]) + section + ("\n" + tail if tail else "")
-    path.write_text(new, encoding="utf-8")
+    replace_section(SECTION, section, path)
 
 
 # -- command line -----------------------------------------------------------------------------

@@ -65,6 +65,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from benchmarks_md import replace_section
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 DATA_DIR = SHARED / "data" / "dev"
@@ -691,17 +693,8 @@ def render(report: dict) -> str:
 
 
 def write_section(section: str, path: Path = BENCHMARKS_MD) -> None:
-    """Replace the ``## Speed`` section of BENCHMARKS.md (or append it), keeping every other one."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION), None)
-    if start is None:
-        new = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = next((j for j in range(start + 1, len(lines)) if lines[j].startswith("## ")), len(lines))
-        tail = "".join(lines[end:])
-        new = "".join(lines[:start]) + section + ("\n" + tail if tail else "")
-    path.write_text(new, encoding="utf-8")
+    """Replace this benchmark's ``## Speed`` section of BENCHMARKS.md, keeping every other one."""
+    replace_section(SECTION, section, path)
 
 
 # -- command line -----------------------------------------------------------------------------
