@@ -144,10 +144,7 @@ def test_unusable_model_paths_raise_model_load_error(name: str) -> None:
         Encoder(name, device="cpu")
 
 
-def test_batches_fill_a_token_budget_of_full_windows(en: Encoder) -> None:
-    # two full windows (62 + 2 special tokens) fill a budget of 2 x 64 tokens;
-    # 10-token phrases (12 with [CLS]/[SEP]) fit 10 to a batch under the same budget
+def test_batches_are_consecutive_groups_of_batch_size(en: Encoder) -> None:
     jobs = [(0, 0, 62), (1, 0, 62)] + [(2 + i, 0, 10) for i in range(25)]
-    sizes = [len(b) for b in en._batches(jobs, batch_size=2)]
-    assert sizes == [2, 10, 10, 5]
-    assert [j for b in en._batches(jobs, 2) for j in b] == jobs
+    assert [len(b) for b in en._batches(jobs, batch_size=10)] == [10, 10, 7]
+    assert [j for b in en._batches(jobs, 10) for j in b] == jobs
