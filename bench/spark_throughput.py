@@ -46,6 +46,20 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), load average {load:.1f} when the run started"
 
 
+def git_commit() -> str | None:
+    """The checked-out commit, marked when the tree has uncommitted changes (None outside git)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=30)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=30)
+    except OSError:
+        return None
+    if head.returncode:
+        return None
+    return head.stdout.strip() + (" with uncommitted changes" if dirty.stdout.strip() else "")
+
+
 def java_version() -> str:
     try:
         out = subprocess.run(["java", "-version"], capture_output=True, text=True, timeout=30).stderr
@@ -83,9 +97,13 @@ def worker_threads(spark, cores: int) -> list[tuple[int, int]]:
     def probe(_):
         import torch
 
-        yield os.getpid(), torch.get_num_threads()
+        import keyextract
 
-    return sorted(set(spark.sparkContext.parallelize(range(cores * 4), cores * 4).mapPartitions(probe).collect()))
+        yield os.getpid(), torch.get_num_threads(), os.path.dirname(keyextract.__file__)
+
+    found = set(spark.sparkContext.parallelize(range(cores * 4), cores * 4).mapPartitions(probe).collect())
+    print("python workers import keyextract from", sorted({where for _, _, where in found}))
+    return sorted({(pid, n) for pid, n, _ in found})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     texts = [d["text"] for d in docs]
     model = minilm_dir()
     where = machine()
+    commit = git_commit()
+    print("keyextract from", os.path.dirname(sys.modules["keyextract"].__file__), flush=True)
 
     # -- single process ------------------------------------------------------------------------
     extractor = KeywordExtractor(model)
@@ -219,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         f"- Machine: {where}; shared with other developers' jobs (see the load averages), so times are "
         f"indicative. Python {platform.python_version()}, torch {torch.__version__}, pyspark {spark_version}, "
         f"{java_version()}.",
+        *([f"- Code: commit {commit}."] if commit else []),
         f"- Command: `{command}` (from the repository root; rewrites this section).",
         "",
     ])
