@@ -47,22 +47,28 @@ def _role(token: Token, stopwords: frozenset[str]) -> str:
     return "break"
 
 
-def _runs(tokens: Sequence[Token], stopwords: frozenset[str]) -> Iterable[tuple[list[Token], list[str]]]:
-    """Maximal runs of phrase tokens: same script, no stopword, punctuation or other tag between."""
+def _runs(
+    tokens: Sequence[Token], stopwords: frozenset[str]
+) -> Iterable[tuple[int, list[Token], list[str]]]:
+    """Maximal runs of phrase tokens: same script, no stopword, punctuation or other tag between.
+
+    Each run comes with the index of its first token in ``tokens``.
+    """
+    first = 0
     run: list[Token] = []
     roles: list[str] = []
-    for token in tokens:
+    for k, token in enumerate(tokens):
         role = _role(token, stopwords)
         contiguous = run and token.script == run[-1].script
         if role == "break" or not contiguous:
             if run:
-                yield run, roles
-            run, roles = ([token], [role]) if role != "break" else ([], [])
+                yield first, run, roles
+            run, roles, first = ([token], [role], k) if role != "break" else ([], [], k)
         else:
             run.append(token)
             roles.append(role)
     if run:
-        yield run, roles
+        yield first, run, roles
 
 
 def _phrases_in_run(run: list[Token], roles: list[str], max_words: int) -> Iterable[tuple[int, int]]:
@@ -113,15 +119,14 @@ def extract_candidates(
     forms: dict[str, Counter[str]] = {}
     first_seen: dict[str, int] = {}
     first_token: dict[str, int] = {}
-    index = {id(token): k for k, token in enumerate(tokens)}
-    for run, roles in _runs(tokens, stopwords):
+    for run_start, run, roles in _runs(tokens, stopwords):
         for i, j in _phrases_in_run(run, roles, max_words):
             start, end = run[i].start, run[j - 1].end
             phrase = _phrase_text(text, start, end)
             if len(phrase) < 2:
                 continue
             key = phrase.casefold()
-            first_token.setdefault(key, index[id(run[i])])
+            first_token.setdefault(key, run_start + i)
             occurrences.setdefault(key, []).append((start, end))
             forms.setdefault(key, Counter())[phrase] += 1
             first_seen.setdefault(phrase, start)
