@@ -162,12 +162,6 @@ class _Writer:
         sys.stdout.flush()
 
 
-def _progress_bar(total: int, enabled: bool):
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, unit="file", disable=not enabled, file=sys.stderr, leave=False)
-
-
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command; return its exit status (errors are printed as one line on stderr)."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -176,6 +170,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["spark"]:
         return _run_spark(argv[1:])
     args = build_parser().parse_intermixed_args(argv)
+    from .extractor import progress_bar
+
     try:
         extractor = make_extractor(args)
     except InputError as exc:
@@ -189,7 +185,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     writer.start()
     status = 0
     show_bar = len(args.files) > 1 and not args.quiet and sys.stderr.isatty()
-    with _progress_bar(len(args.files), show_bar) as bar:
+    with progress_bar(len(args.files), show_bar, unit="file") as bar:
         for start in range(0, len(args.files), FILES_PER_BATCH):
             group = args.files[start : start + FILES_PER_BATCH]
             sources, texts = [], []

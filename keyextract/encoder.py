@@ -210,16 +210,17 @@ class Encoder:
                 for i, seq in enumerate(seqs):
                     input_ids[i, : len(seq)] = torch.tensor(seq, dtype=torch.long)
                     mask[i, : len(seq)] = 1
-                out = self.model(input_ids=input_ids.to(self.device), attention_mask=mask.to(self.device))
+                mask = mask.to(self.device)
+                out = self.model(input_ids=input_ids.to(self.device), attention_mask=mask)
                 hidden = out.last_hidden_state.float()
-                masked = hidden * mask.to(self.device).unsqueeze(-1)
-                sums = masked.sum(dim=1).double().cpu().numpy()
-                hidden_np = hidden.cpu().numpy()
+                sums = (hidden * mask.unsqueeze(-1)).sum(dim=1).double().cpu().numpy()
+                # token vectors leave the device only when the caller pools them
+                hidden_np = hidden.cpu().numpy() if with_tokens else None
                 p = len(self.prefix)
                 for i, (t, s, e) in enumerate(batch):
                     doc_sums[t] += sums[i]
                     doc_counts[t] += len(seqs[i])
-                    if with_tokens and e > s:
+                    if hidden_np is not None and e > s:
                         token_sums[t][s:e] += hidden_np[i, p : p + e - s]
                         token_counts[t][s:e] += 1
         results = []

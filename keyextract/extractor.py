@@ -30,10 +30,11 @@ DEFAULT_FREQUENCY_WEIGHT = 0.05
 CHUNK_DOCS = 128
 
 
-def _progress_bar(total: int, enabled: bool):
+def progress_bar(total: int, enabled: bool, unit: str = "doc"):
+    """A tqdm bar on stderr that clears itself when done (shared by the API and the CLI)."""
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, unit="doc", disable=not enabled, file=sys.stderr, leave=False)
+    return tqdm(total=total, unit=unit, disable=not enabled, file=sys.stderr, leave=False)
 
 
 @dataclass
@@ -123,7 +124,7 @@ class KeywordExtractor:
         if progress is None:
             progress = len(texts) > CHUNK_DOCS and sys.stderr.isatty()
         results: list[list[Keyword]] = []
-        with _progress_bar(len(texts), progress) as bar:
+        with progress_bar(len(texts), progress) as bar:
             for start in range(0, len(texts), CHUNK_DOCS):
                 chunk = texts[start : start + CHUNK_DOCS]
                 results.extend(self._extract_chunk(chunk, top_n, batch_size or self.batch_size))
