@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from keyextract import segmentation
-from keyextract.segmentation import detect_language, segment, split_scripts
+from keyextract.segmentation import _DensePerceptron, detect_language, english_tagger, segment, split_scripts
+
+from conftest import read_dev
 
 
 @pytest.mark.parametrize(
@@ -90,3 +92,33 @@ def test_missing_tagger_falls_back_and_warns_once(monkeypatch, capsys) -> None:
     err = capsys.readouterr().err
     assert err.count("warning") == 1
     assert "averaged_perceptron_tagger_eng" in err
+
+
+def test_dense_tagger_gives_nltks_tags() -> None:
+    from nltk.tag.perceptron import PerceptronTagger
+
+    sentences = [r["text"].split() for r in read_dev("inspec_dev", 40)]
+    expected = PerceptronTagger(lang="eng").tag_sents(sentences)
+    assert english_tagger().tag_sents(sentences) == expected
+
+
+@pytest.mark.parametrize(
+    ("features", "label"),
+    [
+        ({"f1": 1}, "VB"),  # NN and VB tie: the alphabetically last wins, as in NLTK
+        ({"f1": 1, "f2": 3}, "JJ"),  # counts scale the weights: JJ 1.5 against 1.0
+        ({"f1": 0, "f2": 1}, "JJ"),  # a zero count is ignored
+        ({"unknown": 1}, "VB"),  # no known feature: every class scores 0
+        ({"f1": 1, "f3": 1}, "NN"),  # NN 1.5 against VB 0.75
+    ],
+)
+def test_dense_perceptron_predicts_as_nltk(features: dict, label: str) -> None:
+    from nltk.tag.perceptron import AveragedPerceptron
+
+    model = AveragedPerceptron()
+    model.classes = {"NN", "VB", "JJ"}
+    model.weights = {"f1": {"NN": 1.0, "VB": 1.0}, "f2": {"JJ": 0.5}, "f3": {"NN": 0.5, "VB": -0.25}}
+    dense = _DensePerceptron(model)
+    assert model.predict(dict(features))[0] == label
+    assert dense.predict(dict(features))[0] == label
+    assert dense.predict(dict(features), return_conf=True)[1] == pytest.approx(model.predict(dict(features), return_conf=True)[1])
