@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from keyextract import encoder as encoder_module
 from keyextract.encoder import Encoder, TokenVectors, pool_spans
 from keyextract.errors import ModelLoadError
 
@@ -115,6 +116,36 @@ def test_embed_is_the_doc_vector_of_each_text_alone(en: Encoder) -> None:
     vecs = en.embed(["neural networks", "keyphrase extraction from abstracts"])
     np.testing.assert_allclose(vecs[1], forward(en, en.tokenizer("keyphrase extraction from abstracts")["input_ids"]).mean(axis=0), atol=1e-5)
     assert en.embed([]).shape == (0, 32)
+
+
+class CountingModel:
+    """Stands in for ``Encoder.model``: counts forward calls and the rows they carry."""
+
+    def __init__(self, model) -> None:
+        self.model, self.calls, self.rows = model, 0, 0
+
+    def __call__(self, **kwargs):
+        self.calls += 1
+        self.rows += kwargs["input_ids"].shape[0]
+        return self.model(**kwargs)
+
+
+def test_embed_reuses_recent_phrases_and_evicts_the_least_recent(en: Encoder, monkeypatch) -> None:
+    counting = CountingModel(en.model)
+    monkeypatch.setattr(en, "model", counting)
+    monkeypatch.setattr(encoder_module, "PHRASE_CACHE", 2)
+    en._phrases.clear()
+    first = en.embed(["alpha beta", "gamma", "alpha beta"])
+    assert (counting.calls, counting.rows) == (1, 2)  # a repeated phrase is encoded once
+    np.testing.assert_array_equal(first[0], first[2])
+    again = en.embed(["gamma", "alpha beta"])
+    assert (counting.calls, counting.rows) == (1, 2)  # both came from the cache
+    np.testing.assert_array_equal(again, first[[1, 0]])
+    en.embed(["delta"])
+    assert list(en._phrases) == ["alpha beta", "delta"]  # "gamma" was the least recently used
+    en.embed(["gamma"])
+    assert (counting.calls, counting.rows) == (3, 4)
+    en._phrases.clear()
 
 
 def test_pool_spans_hand_computation() -> None:
