@@ -4,6 +4,7 @@
     python bench/speed.py --quick --no-write   # smoke test: tiny sizes, prints only
     python bench/speed.py --threads 1 --inspec 200 --papers 10 --sizes 1000,4000
     python bench/speed.py --systems floor,batch,isolated --papers 0   # a subset; 0 skips a set
+    python bench/speed.py --render bench/results/speed.json          # rebuild the report, measure nothing
 
 Every measurement runs in a fresh child process (``python bench/speed.py --child SPEC``) with
 ``torch.set_num_threads(T)`` (the same T for every child, default ``os.cpu_count()``), so that
@@ -538,6 +539,7 @@ def compute_targets(report: dict) -> list[dict]:
         d = None if f32 is None or i8 is None else 100 * (i8 - f32)
         add(f"`quantize=True` F1@10 within 1 point of fp32, {mode} mode, Inspec", d,
             None if d is None else abs(d) <= 1.0, _fmt(d, "+.2f", " points"))
+        ratio_target(f"`quantize=True` >= 10x KeyBERT, {mode} mode, Inspec", int8, "keybert", 10.0)
     return targets
 
 
@@ -574,6 +576,8 @@ def _throughput_lines(report: dict) -> list[str]:
         ("int8 / fp32, floor", "floor-int8", "floor"),
         ("int8 / fp32, `extract_batch` (context)", "batch-int8", "batch"),
         ("int8 / fp32, `extract_batch` (isolated)", "isolated-int8", "isolated"),
+        ("int8 `extract_batch` (context) / KeyBERT", "batch-int8", "keybert"),
+        ("int8 `extract_batch` (isolated) / KeyBERT", "isolated-int8", "keybert"),
     ]
     for label, a, b in pairs:
         if not any(a in report["throughput"][s]["systems"] and b in report["throughput"][s]["systems"] for s in sets):
@@ -715,6 +719,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="smoke test: 20 abstracts, 3 papers, sizes 1000,2000 (explicit options still win)")
     parser.add_argument("--no-write", action="store_true", help="print only; do not write BENCHMARKS.md and the JSON")
+    parser.add_argument("--render", metavar="JSON", type=Path,
+                        help="measure nothing: rebuild the report of an earlier run from its JSON (targets and text of this version)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--child-out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -754,10 +760,29 @@ def check_imports() -> None:
         sys.exit(f"error: missing {', '.join(missing)}: pip install -e '.[bench]'")
 
 
+def render_again(path: Path, no_write: bool) -> int:
+    """Report of an earlier run, from its JSON: its measurements and command, today's targets."""
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        sys.exit(f"error: cannot read {path}: {exc}")
+    report["targets"] = compute_targets(report)
+    section = render(report)
+    print(section)
+    if not no_write:
+        write_section(section)
+        if path.resolve() != RESULTS_JSON.resolve():
+            RESULTS_JSON.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {BENCHMARKS_MD.relative_to(ROOT)}", file=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.child:
         return child_main(args.child, args.child_out)
+    if args.render:
+        return render_again(args.render, args.no_write)
     check_imports()
     argv = list(sys.argv[1:] if argv is None else argv)
     started = time.perf_counter()
