@@ -19,7 +19,7 @@ from .errors import ModelLoadError
 
 DEVICES = ("auto", "cpu", "cuda")
 # Candidate phrases are a few tokens long: this many times more of them share a forward pass.
-PHRASE_ROWS = 16
+PHRASE_ROWS = 32
 # Vectors of this many distinct phrases (the most recently used) are kept per encoder: phrases
 # recur across documents, and a stream of single ``extract`` calls re-encodes none of them.
 PHRASE_CACHE = 20_000
@@ -189,7 +189,7 @@ class Encoder:
         return [(s, s + self.capacity) for s in starts]
 
     def encode(
-        self, texts: Sequence[str], with_tokens: bool = True, batch_size: int = 16
+        self, texts: Sequence[str], with_tokens: bool = True, batch_size: int = 8
     ) -> list[TokenVectors]:
         """Encode ``texts``: windows of all texts are batched together, longest first."""
         torch = self._torch
@@ -247,7 +247,7 @@ class Encoder:
         """
         return [jobs[i : i + batch_size] for i in range(0, len(jobs), batch_size)]
 
-    def embed(self, texts: Sequence[str], batch_size: int = 16) -> np.ndarray:
+    def embed(self, texts: Sequence[str], batch_size: int = 8) -> np.ndarray:
         """Mask-aware mean-pooled vectors of short ``texts`` (phrases), each encoded alone.
 
         Phrases go ``PHRASE_ROWS x batch_size`` to a forward pass: on the 9,449 distinct

@@ -90,7 +90,7 @@ def with_keyphrases(
         model, lang, diversity: as for ``KeywordExtractor`` (``None``: its defaults); ``model``
             must be loadable on every executor (a folder they all see, or a hub name in their
             cache).
-        batch_size: encoder windows per forward pass (default: the extractor's, 16).
+        batch_size: encoder windows per forward pass (default: the extractor's, 8).
         extractor: a configured ``KeywordExtractor`` to use instead of ``model``/``lang``/
             ``diversity``/``options``; its parameters (not its loaded encoders) are shipped to
             the executors, and a subclass must be importable there.
