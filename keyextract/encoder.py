@@ -303,8 +303,12 @@ def pool_spans(tokens: TokenVectors, spans_per_item: Sequence[Sequence[tuple[int
     """Mean vector of the tokens that overlap each item's character spans, over all its spans.
 
     Returns ``(vectors, found)``: ``found[k]`` is False for an item none of whose spans covers a
-    token (its vector is then zero). Vectorised with prefix sums: no Python loop per token.
+    token (its vector is then zero). Vectorised as a sparse (items x tokens) matrix of
+    occurrence counts times the token vectors: no Python loop per token, and no temporary the
+    size of the document's vectors (prefix sums in float64 took 4x their memory on long texts).
     """
+    from scipy import sparse
+
     n_items = len(spans_per_item)
     dim = tokens.vectors.shape[1]
     lengths = np.array([len(s) for s in spans_per_item], dtype=np.int64)
@@ -315,16 +319,17 @@ def pool_spans(tokens: TokenVectors, spans_per_item: Sequence[Sequence[tuple[int
     ends = np.maximum.accumulate(tokens.offsets[:, 1])
     first = np.searchsorted(ends, flat[:, 0], side="right")  # first token ending after span start
     last = np.searchsorted(starts, flat[:, 1], side="left")  # tokens starting before span end
-    last = np.maximum(last, first)
-    prefix = np.zeros((len(tokens.vectors) + 1, dim), np.float64)
-    np.cumsum(tokens.vectors, axis=0, out=prefix[1:])
-    occ_sums = prefix[last] - prefix[first]
-    occ_counts = (last - first).astype(np.float64)
+    width = np.maximum(last - first, 0)  # tokens of each occurrence
     owner = np.repeat(np.arange(n_items), lengths)
-    sums = np.zeros((n_items, dim), np.float64)
-    counts = np.zeros(n_items, np.float64)
-    np.add.at(sums, owner, occ_sums)
-    np.add.at(counts, owner, occ_counts)
+    # one (item, token) entry per token of each occurrence; repeated entries add up
+    step = np.arange(width.sum()) - np.repeat(np.cumsum(width) - width, width)
+    cols = np.repeat(first, width) + step
+    rows = np.repeat(owner, width)
+    counts_matrix = sparse.csr_matrix(
+        (np.ones(len(cols), np.float32), (rows, cols)), shape=(n_items, len(tokens.vectors))
+    )
+    sums = np.asarray(counts_matrix @ tokens.vectors, dtype=np.float32)
+    counts = np.bincount(owner, weights=width, minlength=n_items)
     found = counts > 0
     vectors = (sums / np.maximum(counts, 1)[:, None]).astype(np.float32)
     return vectors, found
