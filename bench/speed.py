@@ -670,7 +670,8 @@ def render(report: dict) -> str:
         report["command"],
         "```",
         "",
-        f"- Date: {report['date']}; total run time {report['total_seconds'] / 60:.1f} min.",
+        f"- Date: {report['date']}; keyextract at commit `{report.get('commit', 'unknown')}`; "
+        f"total run time {report['total_seconds'] / 60:.1f} min.",
         f"- Machine: {m['cpu']}, {m['cores']} cores, load average {m['load_average_at_start']} at the start; "
         f"Python {m['python']}, torch {m['torch']}, {m['threads']} torch threads in every process.",
         f"- keyextract's default mode is `{report['default_mode']}`; both modes are measured. KeyBERT: "
@@ -760,6 +761,18 @@ def check_imports() -> None:
         sys.exit(f"error: missing {', '.join(missing)}: pip install -e '.[bench]'")
 
 
+def code_commit() -> str:
+    """The checked-out commit, with ``+changes`` when keyextract/ or bench/ differ from it."""
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    return commit + ("+changes" if git("status", "--porcelain", "--", "keyextract", "bench/speed.py") else "")
+
+
 def render_again(path: Path, no_write: bool) -> int:
     """Report of an earlier run, from its JSON: its measurements and command, today's targets."""
     try:
@@ -789,6 +802,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report: dict = {
         "command": "python bench/speed.py" + (" " + shlex.join(argv) if argv else ""),
         "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "commit": code_commit(),
         "machine": machine(args.threads),
         "options": {"systems": args.systems, "inspec": args.inspec, "papers": args.papers, "sizes": args.sizes, "threads": args.threads,
                     "top_n": TOP_N, "batch_size": BATCH_SIZE, "repeats": args.repeats, "min_time": args.min_time},
