@@ -191,7 +191,11 @@ class Encoder:
     def encode(
         self, texts: Sequence[str], with_tokens: bool = True, batch_size: int = 8
     ) -> list[TokenVectors]:
-        """Encode ``texts``: windows of all texts are batched together, longest first."""
+        """Encode ``texts``: windows of all texts are batched together, longest first.
+
+        ``with_tokens=False`` returns only the document vectors (token vectors and offsets
+        empty): nothing the size of a text's tokens is kept.
+        """
         torch = self._torch
         enc = self.tokenizer(
             list(texts), add_special_tokens=False, return_offsets_mapping=with_tokens, verbose=False
@@ -202,8 +206,9 @@ class Encoder:
             jobs.extend((t, s, e) for s, e in self.windows(len(ids)))
         jobs.sort(key=lambda job: job[2] - job[1], reverse=True)
 
-        token_sums = [np.zeros((len(ids), self.dim), np.float32) for ids in ids_per_text]
-        token_counts = [np.zeros(len(ids), np.float32) for ids in ids_per_text]
+        kept = [len(ids) if with_tokens else 0 for ids in ids_per_text]
+        token_sums = [np.zeros((n, self.dim), np.float32) for n in kept]
+        token_counts = [np.zeros(n, np.float32) for n in kept]
         doc_sums = np.zeros((len(texts), self.dim), np.float64)
         doc_counts = np.zeros(len(texts), np.float64)
         pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0

@@ -112,6 +112,14 @@ def test_batched_encoding_equals_one_by_one(en: Encoder) -> None:
         np.testing.assert_allclose(got.doc_vector, alone.doc_vector, atol=1e-5)
 
 
+def test_without_tokens_only_the_doc_vectors_are_returned(en: Encoder) -> None:
+    texts = [r["text"] for r in read_dev("inspec_dev", 3)]
+    for full, bare in zip(en.encode(texts), en.encode(texts, with_tokens=False)):
+        assert bare.vectors.shape == (0, 32)
+        assert bare.offsets.shape == (0, 2)
+        np.testing.assert_allclose(bare.doc_vector, full.doc_vector, atol=1e-6)
+
+
 def test_embed_is_the_doc_vector_of_each_text_alone(en: Encoder) -> None:
     vecs = en.embed(["neural networks", "keyphrase extraction from abstracts"])
     np.testing.assert_allclose(vecs[1], forward(en, en.tokenizer("keyphrase extraction from abstracts")["input_ids"]).mean(axis=0), atol=1e-5)
