@@ -180,10 +180,9 @@ class _DensePerceptron:
             if row is not None and value != 0:
                 rows.append(row)
                 values.append(value)
-        if not rows:
-            scores = np.zeros(len(self._labels), np.float64)
-        elif values.count(1) == len(values):  # the usual case: each feature once
-            scores = self._weights[rows].sum(axis=0)  # adds row after row, in order
+        # rows are added one after another, in NLTK's order: the same sums to the last bit
+        if values.count(1) == len(values):  # each feature once (also no feature): no products
+            scores = self._weights[rows].sum(axis=0)
         else:
             scores = (self._weights[rows] * np.array(values, np.float64)[:, None]).sum(axis=0)
         best = len(scores) - 1 - int(np.argmax(scores[::-1]))  # ties: the last label
