@@ -479,11 +479,6 @@ def render(report: dict) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write_section(section: str, path: Path = BENCHMARKS_MD) -> None:
-    """Replace this benchmark's ``## Quality`` section of BENCHMARKS.md, keeping every other one."""
-    replace_section(SECTION, section, path)
-
-
 # -- command line -----------------------------------------------------------------------------
 
 
@@ -598,7 +593,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_write:
         RESULTS_JSON.parent.mkdir(parents=True, exist_ok=True)
         RESULTS_JSON.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        write_section(section)
+        replace_section(SECTION, section, BENCHMARKS_MD)
         print(f"wrote {BENCHMARKS_MD.relative_to(ROOT)} and {RESULTS_JSON.relative_to(ROOT)}", file=sys.stderr)
     return 0
 

@@ -24,6 +24,8 @@ import time
 import warnings
 from pathlib import Path
 
+from benchmarks_md import replace_section
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 os.environ.setdefault("NLTK_DATA", str(SHARED / "nltk_data"))
@@ -244,22 +246,9 @@ def main(argv: list[str] | None = None) -> int:
         "",
     ])
     if not args.no_write:
-        write_section(ROOT / "BENCHMARKS.md", section)
+        replace_section(SECTION, section, ROOT / "BENCHMARKS.md")
         print("wrote BENCHMARKS.md", SECTION)
     return 0
-
-
-def write_section(path: Path, section: str) -> None:
-    """Replace this script's section of ``path`` (or append it), leaving the others as they are."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, ln in enumerate(lines) if ln.rstrip() == SECTION), None)
-    if start is None:
-        path.write_text(text.rstrip("\n") + "\n\n" + section, encoding="utf-8")
-        return
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    tail = "".join(lines[end:])
-    path.write_text("".join(lines[:start]) + section + ("\n" + tail if tail else ""), encoding="utf-8")
 
 
 if __name__ == "__main__":

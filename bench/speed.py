@@ -698,11 +698,6 @@ def render(report: dict) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write_section(section: str, path: Path = BENCHMARKS_MD) -> None:
-    """Replace this benchmark's ``## Speed`` section of BENCHMARKS.md, keeping every other one."""
-    replace_section(SECTION, section, path)
-
-
 # -- command line -----------------------------------------------------------------------------
 
 
@@ -762,7 +757,7 @@ def check_imports() -> None:
 
 
 def code_commit() -> str:
-    """The checked-out commit, with ``+changes`` when keyextract/ or bench/ differ from it."""
+    """The checked-out commit, with ``+changes`` when keyextract/ or bench/speed.py differ from it."""
     def git(*args: str) -> str:
         try:
             return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
@@ -783,7 +778,7 @@ def render_again(path: Path, no_write: bool) -> int:
     section = render(report)
     print(section)
     if not no_write:
-        write_section(section)
+        replace_section(SECTION, section, BENCHMARKS_MD)
         if path.resolve() != RESULTS_JSON.resolve():
             RESULTS_JSON.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {BENCHMARKS_MD.relative_to(ROOT)}", file=sys.stderr)
@@ -840,7 +835,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     section = render(report)
     print(section)
     if not args.no_write:
-        write_section(section)
+        replace_section(SECTION, section, BENCHMARKS_MD)
         RESULTS_JSON.parent.mkdir(parents=True, exist_ok=True)
         RESULTS_JSON.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {BENCHMARKS_MD.relative_to(ROOT)} and {RESULTS_JSON.relative_to(ROOT)}", file=sys.stderr)

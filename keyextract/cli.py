@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from . import __version__
 from .documents import DEFAULT_MAX_BYTES, read_document
 from .errors import InputError, KeyextractError
-from .extractor import DEFAULT_BATCH_SIZE
+from .extractor import DEFAULT_BATCH_SIZE, progress_bar
 
 FORMATS = ("text", "json", "jsonl", "tsv")
 # Files are read and extracted this many at a time, and their results written at once: enough
@@ -173,8 +173,6 @@ def run(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["spark"]:
         return _run_spark(argv[1:])
     args = build_parser().parse_intermixed_args(argv)
-    from .extractor import progress_bar
-
     try:
         extractor = make_extractor(args)
     except InputError as exc:
