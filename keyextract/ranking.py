@@ -32,11 +32,14 @@ def mmr(
     diversity: float = 0.0,
     prior: np.ndarray | None = None,
 ) -> list[tuple[int, float]]:
-    """Select ``top_n`` candidates; return ``(index, relevance)`` in pick order.
+    """Select ``top_n`` candidates; return ``(index, relevance)``, best relevance first.
 
     Relevance is the cosine to the document plus ``prior`` (if given). ``diversity`` in
-    [0, 1]: 0 is pure relevance ranking. Ties go to the lower index, so the order is
-    deterministic (callers pass candidates in order of first occurrence).
+    [0, 1]: 0 is pure relevance ranking; above 0, MMR decides *which* candidates are selected
+    (each pick maximises ``(1 - diversity) * relevance - diversity * max sim to the picks``),
+    and the selected set is returned sorted by relevance, the score callers show, as KeyBERT
+    does. Ties go to the lower index, so the order is deterministic (callers pass candidates in
+    order of first occurrence).
     """
     if not 0.0 <= diversity <= 1.0:
         raise ValueError(f"diversity must be in [0, 1], got {diversity}")
@@ -66,4 +69,5 @@ def mmr(
         selected.append(pick)
         remaining[pick] = False
         np.maximum(max_sim, pairwise[pick], out=max_sim)
+    selected.sort(key=lambda i: (-relevance[i], i))
     return [(i, float(relevance[i])) for i in selected]

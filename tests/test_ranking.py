@@ -29,9 +29,19 @@ def test_low_diversity_keeps_the_near_duplicate() -> None:
 
 def test_high_diversity_skips_the_near_duplicate() -> None:
     # b: 0.2*0.99288 - 0.8*0.99998 = -0.6014 loses to c: 0.2*0.8 - 0.8*0.8557 = -0.5246
+    assert [i for i, _ in mmr(DOC, CANDS, top_n=2, diversity=0.8)] == [0, 2]
+    assert [i for i, _ in mmr(DOC, CANDS, top_n=2, diversity=0.0)] == [0, 1]
+
+
+def test_the_selected_set_comes_back_best_score_first() -> None:
+    # MMR picks a, then c (diverse), then b; the list shown is sorted by the score shown.
     picks = mmr(DOC, CANDS, top_n=3, diversity=0.8)
-    assert [i for i, _ in picks] == [0, 2, 1]
-    assert [s for _, s in picks] == pytest.approx([REL[0], REL[2], REL[1]])
+    assert [i for i, _ in picks] == [0, 1, 2]
+    assert [s for _, s in picks] == pytest.approx(REL)
+    far = np.array([[1.0, 0.0], [0.99, 0.14], [0.0, 1.0], [0.6, 0.8]])
+    picks = mmr(DOC, far, top_n=3, diversity=0.9)  # picks 0, then 2 (orthogonal), then 3
+    assert [i for i, _ in picks] == [0, 3, 2]
+    assert [s for _, s in picks] == sorted((s for _, s in picks), reverse=True)
 
 
 def test_top_n_larger_than_candidates_and_zero_candidates() -> None:
