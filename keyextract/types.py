@@ -7,12 +7,23 @@ from dataclasses import dataclass, field
 Span = tuple[int, int]
 
 
+#: Token kinds. ``word``: ordinary word or punctuation. ``term``: a technical token kept whole
+#: and treated as a noun (``5G``, ``C++``, ``C#``, ``.NET``, ``HTTP/2``, ``U.S.``). ``nonprose``:
+#: a URL, e-mail address, file path, hash or code identifier: never part of a keyphrase.
+TOKEN_KINDS = ("word", "term", "nonprose")
+
+
 @dataclass(frozen=True)
 class Token:
     """A word of the document with its character span ``text[start:end]`` and POS tag.
 
     ``pos`` is ``None`` when no tagger was available. ``script`` is ``"en"`` for tokens
-    segmented by the English (NLTK) segmenter and ``"zh"`` for jieba's.
+    segmented by the English (NLTK) segmenter and ``"zh"`` for jieba's. ``norm`` is the form
+    the token was tagged and is matched in when that differs from ``text`` (straight
+    apostrophes, half-width Latin, simplified Chinese), else ``None``. ``kind`` is one of
+    ``TOKEN_KINDS``. ``break_before`` is True when a phrase boundary without a token of its own
+    lies between this token and the previous one (a line break that ends a title, heading, list
+    item or paragraph): no candidate spans it.
     """
 
     text: str
@@ -20,6 +31,9 @@ class Token:
     end: int
     pos: str | None
     script: str
+    norm: str | None = None
+    kind: str = "word"
+    break_before: bool = False
 
 
 @dataclass
