@@ -209,6 +209,7 @@ MARKUP = {
     "fragment": "<p>Solar panels convert sunlight.</p><p>Wind turbines too.</p>",
     "list": "<ul><li>one</li><li>two</li></ul>",
     "element with attributes": '<div class="intro">Solar panels</div>',
+    "quoted attribute after a bare one": '<div id=a class="intro">Solar panels</div>',
     "xhtml": '<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><body>x</body></html>',
     "doctype only": "<!doctype html>\nHello",
     "rss": '<?xml version="1.0"?><rss><channel><item><title>A</title></item></channel></rss>',
@@ -226,6 +227,7 @@ PLAIN = {
     "stray tag": "Press <Enter> to continue",
     "one element": "Use <b>bold</b> for emphasis",
     "one void tag": "first<br>second",
+    "e-mail, then two tags": "<sam@example.com> wrote: use <b>bold</b> and <i>italic</i> " + "for emphasis " * 20,
     "unclosed anchors": 'see <A href="3.html#10">[Art04]</A. and <A href="3.html#11">[GS89]',
     "entities only": "AT&amp;T and &quot;quotes&quot;",
     "xml snippet inside a paper": "Introduction. " + "Plain prose of a long paper. " * 200
