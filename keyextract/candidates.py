@@ -50,7 +50,8 @@ def _role(token: Token, stopwords: frozenset[str]) -> str:
 def _runs(
     tokens: Sequence[Token], stopwords: frozenset[str]
 ) -> Iterable[tuple[int, list[Token], list[str]]]:
-    """Maximal runs of phrase tokens: same script, no stopword, punctuation or other tag between.
+    """Maximal runs of phrase tokens: same script, no stopword, punctuation, other tag or
+    phrase boundary (``Token.break_before``) between.
 
     Each run comes with the index of its first token in ``tokens``.
     """
@@ -59,7 +60,7 @@ def _runs(
     roles: list[str] = []
     for k, token in enumerate(tokens):
         role = _role(token, stopwords)
-        contiguous = run and token.script == run[-1].script
+        contiguous = run and token.script == run[-1].script and not token.break_before
         if role == "break" or not contiguous:
             if run:
                 yield first, run, roles

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import sys
@@ -12,6 +13,7 @@ from . import __version__
 from .documents import DEFAULT_MAX_BYTES, read_document
 from .errors import InputError, KeyextractError
 from .extractor import DEFAULT_BATCH_SIZE, progress_bar
+from .markup import MARKUP_MODES, MARKUP_SUFFIXES
 
 FORMATS = ("text", "json", "jsonl", "tsv")
 # Files are read and extracted this many at a time, and their results written at once: enough
@@ -26,6 +28,7 @@ examples:
   keyextract a.txt b.txt --format jsonl > keyphrases.jsonl
   cat article.txt | keyextract - --lang zh
   keyextract doc.txt --model ./models/albert-small --diversity 0.5 --max-words 4
+  keyextract page.html --format json       # markup stripped; spans point into page.html
 
 Default encoders: %(en)s (English) and %(zh)s (Chinese),
 fetched from the Hugging Face Hub on first use; pass a local folder with --model when offline.
@@ -87,6 +90,9 @@ def add_extraction_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=_int_at_least(1), default=DEFAULT_BATCH_SIZE,
                         help=f"encoder windows per forward pass (default {DEFAULT_BATCH_SIZE})")
     parser.add_argument("--quantize", action="store_true", help="int8 dynamic quantization of the encoder (CPU): faster")
+    parser.add_argument("--markup", choices=MARKUP_MODES, default=None,
+                        help="read documents as HTML/XML and strip the markup: auto (default: when the content "
+                        "is markup; files named .html/.htm/.xhtml/.xml always), html (always) or none (never)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
@@ -103,7 +109,8 @@ def make_extractor(args: argparse.Namespace):
     }
     return KeywordExtractor(
         model=args.model, lang=args.lang, max_words=args.max_words, mode=args.mode,
-        stopwords=extra, device=args.device, batch_size=args.batch_size, quantize=args.quantize, **options,
+        stopwords=extra, device=args.device, batch_size=args.batch_size, quantize=args.quantize,
+        markup=args.markup or "auto", **options,
     )
 
 
@@ -189,7 +196,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     with progress_bar(len(args.files), show_bar, unit="file") as bar:
         for start in range(0, len(args.files), FILES_PER_BATCH):
             group = args.files[start : start + FILES_PER_BATCH]
-            sources, texts = [], []
+            sources, texts, markups = [], [], []
             for path in group:
                 try:
                     text, encoding = read_document(path, max_bytes=args.max_mb * 1024 * 1024)
@@ -202,8 +209,9 @@ def run(argv: Sequence[str] | None = None) -> int:
                     bar.write(f"keyextract: note: {source} decoded as {encoding.upper()}", file=sys.stderr)
                 sources.append(source)
                 texts.append(text)
+                markups.append(_markup_of(path, args.markup))
             try:
-                results = extractor.extract_batch(texts, top_n=args.top, progress=False)
+                results = _extract_by_markup(extractor, texts, markups, args.top)
             except KeyextractError as exc:
                 bar.write(f"keyextract: error: {exc}", file=sys.stderr)
                 return EXIT_USAGE
@@ -214,6 +222,29 @@ def run(argv: Sequence[str] | None = None) -> int:
             bar.update(len(group))
     writer.finish()
     return status
+
+
+def _markup_of(path: str, option: str | None) -> str:
+    """The markup setting for ``path``: ``--markup`` if given, else ``html`` for the file
+    names of ``MARKUP_SUFFIXES``, else ``auto`` (by content; stdin too)."""
+    if option is not None:
+        return option
+    return "html" if path != "-" and path.lower().endswith(MARKUP_SUFFIXES) else "auto"
+
+
+def _extract_by_markup(extractor, texts: list[str], markups: list[str], top: int) -> list[list]:
+    """``extract_batch`` over the texts of each markup setting; results in input order."""
+    results: list[list] = [[] for _ in texts]
+    for markup in sorted(set(markups)):
+        chosen = [i for i, m in enumerate(markups) if m == markup]
+        variant = extractor
+        if markup != extractor.markup:  # same settings and loaded encoders, other markup
+            variant = copy.copy(extractor)
+            variant.markup = markup
+        found = variant.extract_batch([texts[i] for i in chosen], top_n=top, progress=False)
+        for i, keywords in zip(chosen, found):
+            results[i] = keywords
+    return results
 
 
 def _run_eval(argv: list[str]) -> int:

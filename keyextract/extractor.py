@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .candidates import extract_candidates
+from .markup import MARKUP_MODES, Extracted, extract_text, looks_like_markup, mark_line_breaks
 from .ranking import mmr, priors
 from .segmentation import LANGS, detect_language, segment
 from .stopwords import load_stopwords, read_stopword_file
@@ -51,6 +52,7 @@ class _Prepared:
     text: str
     model: str
     candidates: list[Candidate]
+    markup: Extracted | None = None  # the text came out of this markup; spans map back through it
 
 
 class KeywordExtractor:
@@ -78,6 +80,12 @@ class KeywordExtractor:
         max_length: encoder window in tokens; ``None`` uses the model's own limit.
         quantize: dynamic int8 quantization of the encoder's linear layers (CPU): faster,
             slightly different scores.
+        markup: ``"auto"`` reads a text as HTML or XML when its content says so
+            (``markup.looks_like_markup``), ``"html"`` always, ``"none"`` never. Markup is
+            turned into text first (``markup.extract_text``: tags, comments, scripts and styles
+            dropped, references decoded, each block a line of its own); keyphrases are found in
+            that text and shown as it reads, and their spans point into the markup as given, so
+            ``text[start:end]`` may hold tags or references between the words.
     """
 
     def __init__(
@@ -95,6 +103,7 @@ class KeywordExtractor:
         batch_size: int = DEFAULT_BATCH_SIZE,
         max_length: int | None = None,
         quantize: bool = False,
+        markup: str = "auto",
     ) -> None:
         self.model = model
         self.lang = lang
@@ -108,6 +117,7 @@ class KeywordExtractor:
         self.batch_size = batch_size
         self.max_length = max_length
         self.quantize = quantize
+        self.markup = markup
 
     # -- public API -----------------------------------------------------------------------
 
@@ -166,6 +176,8 @@ class KeywordExtractor:
         """Check parameters where they are used, naming the parameter and the allowed values."""
         if self.lang not in LANGS:
             raise ValueError(f"lang must be one of {LANGS}, got {self.lang!r}")
+        if self.markup not in MARKUP_MODES:
+            raise ValueError(f"markup must be one of {MARKUP_MODES}, got {self.markup!r}")
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
         if not 0.0 <= self.diversity <= 1.0:
@@ -194,13 +206,21 @@ class KeywordExtractor:
         return self.stopwords_
 
     def _prepare(self, text: str) -> _Prepared:
-        """Segment ``text`` and select its candidates; pick the encoder for its language."""
+        """Segment ``text`` (the text of its markup, if it is marked up) and select its
+        candidates; pick the encoder for its language."""
+        markup = None
+        if self.markup == "html" or (self.markup == "auto" and looks_like_markup(text)):
+            markup = extract_text(text)
+            text = markup.text
         lang = detect_language(text) if self.lang == "auto" else self.lang
         model = self.model or DEFAULT_MODELS[lang]
         if not text.strip():
-            return _Prepared(text, model, [])
-        candidates = extract_candidates(text, segment(text), self._stopwords(), self.max_words)
-        return _Prepared(text, model, candidates)
+            return _Prepared(text, model, [], markup)
+        tokens = segment(text)
+        if markup is not None:
+            tokens = mark_line_breaks(text, tokens)
+        candidates = extract_candidates(text, tokens, self._stopwords(), self.max_words)
+        return _Prepared(text, model, candidates, markup)
 
     def _encoder(self, model: str):
         """The loaded encoder for ``model``: loaded on first use, shared within the process."""
@@ -234,9 +254,11 @@ class KeywordExtractor:
                 self.position_weight, self.frequency_weight,
             )
             picks = mmr(enc.doc_vector, vectors[found], top_n, self.diversity, prior)
-            results.append(
-                [Keyword(kept[i].phrase, round(score, 6), tuple(kept[i].spans)) for i, score in picks]
-            )
+            span = doc.markup.span if doc.markup is not None else lambda start, end: (start, end)
+            results.append([
+                Keyword(kept[i].phrase, round(score, 6), tuple(span(*s) for s in kept[i].spans))
+                for i, score in picks
+            ])
         return results
 
 

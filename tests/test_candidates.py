@@ -107,3 +107,13 @@ def test_without_tagger_candidates_are_stopword_delimited_ngrams(monkeypatch) ->
 def test_max_words_must_be_positive() -> None:
     with pytest.raises(ValueError, match="max_words"):
         extract_candidates("x", [], STOP, 0)
+
+
+def test_no_phrase_runs_across_a_break_before() -> None:
+    from dataclasses import replace
+
+    text = "solar panels battery storage"
+    tokens = segment(text)
+    assert [c.phrase for c in extract_candidates(text, tokens, STOP)] == ["panels battery storage"]
+    tokens[2] = replace(tokens[2], break_before=True)
+    assert [c.phrase for c in extract_candidates(text, tokens, STOP)] == ["solar panels", "battery storage"]

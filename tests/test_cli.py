@@ -387,6 +387,7 @@ def test_device_cuda_with_cuda(en_model_dir, en_doc):
         (["--max-words", "0"], "--max-words: must be >= 1, got 0"),
         (["--lang", "fr"], "--lang: invalid choice: 'fr'"),
         (["--mode", "global"], "--mode: invalid choice: 'global'"),
+        (["--markup", "xml"], "--markup: invalid choice: 'xml'"),
         (["--max-mb", "0"], "--max-mb: must be >= 1, got 0"),
         (["--no-such-option"], "unrecognized arguments: --no-such-option"),
     ],
@@ -425,6 +426,50 @@ def test_non_utf8_stopword_file(en_model_dir, en_doc, tmp_path):
     path.write_bytes("café\n".encode("latin-1"))
     proc = run_cli(en_doc, "--model", en_model_dir, "--stopwords", path)
     assert one_line_error(proc, 2) == f"keyextract: error: {path}: stopword file is not UTF-8 text"
+
+
+# --- HTML and XML ---------------------------------------------------------------------------
+
+HTML_PAGE = """<!DOCTYPE html>
+<html><head><title>Solar Energy Basics</title><style>p { color: red }</style></head>
+<body><div style="margin:0"><p class="intro">Solar&nbsp;panels convert sunlight into electricity.
+<b>Neu</b>ral networks forecast solar output &amp; demand.</p>
+<ul><li>Rooftop installations</li><li>Utility-scale solar farms</li></ul></div></body></html>
+"""
+FRAGMENT = "<h1>Solar panels</h1> and wind turbines\n"  # one element: plain text to content detection
+
+
+def test_html_files_stdin_and_markup_option(en_model_dir, tmp_path):
+    from keyextract.markup import extract_text
+
+    (tmp_path / "page.htm").write_text(HTML_PAGE, encoding="utf-8")
+    (tmp_path / "frag.html").write_text(FRAGMENT, encoding="utf-8")
+    (tmp_path / "frag.txt").write_text(FRAGMENT, encoding="utf-8")
+    (tmp_path / "empty.xml").write_text("<?xml version='1.0'?><doc><!-- nothing --></doc>", encoding="utf-8")
+    files = [tmp_path / name for name in ("page.htm", "frag.html", "frag.txt", "empty.xml")]
+    proc = run_cli(*files, "-", "--model", en_model_dir, "--top", "20", "--format", "json", input=HTML_PAGE)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == f"keyextract: note: {files[3]}: no keyphrase candidates found\n"
+    records = json.loads(proc.stdout)
+    assert [r["source"] for r in records] == [*map(str, files), "<stdin>"]
+    phrases = [{k["phrase"] for k in r["keywords"]} for r in records]
+    page_phrases = {
+        "Solar Energy Basics", "Solar panels", "electricity", "Neural networks", "solar output",
+        "demand", "Rooftop installations", "Utility-scale solar farms",
+    }
+    assert phrases[0] == phrases[4] == page_phrases  # .htm by its name, stdin by its content
+    assert phrases[1] == {"Solar panels", "wind turbines"}  # .html: markup whatever the content
+    assert phrases[2] == {"h1", "Solar panels", "wind turbines"}  # .txt: content says plain text
+    assert phrases[3] == set()
+    for keyword in records[0]["keywords"]:  # spans point into the file as given
+        for start, end in keyword["spans"]:
+            assert extract_text(HTML_PAGE[start:end]).text.split() == keyword["phrase"].split()
+    spans = {k["phrase"]: k["spans"] for k in records[0]["keywords"]}
+    assert [HTML_PAGE[s:e] for s, e in spans["Solar panels"]] == ["Solar&nbsp;panels"]
+
+    proc = run_cli(files[1], "--markup", "none", "--model", en_model_dir, "--top", "20", "--format", "json")
+    assert_ok(proc)
+    assert {k["phrase"] for k in json.loads(proc.stdout)[0]["keywords"]} == phrases[2]
 
 
 # --- stopwords ----------------------------------------------------------------------------

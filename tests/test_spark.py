@@ -115,6 +115,18 @@ def test_non_string_values_in_a_batch():
     assert recorder.seen == ["a real text"]
 
 
+def test_markup_setting_reaches_the_workers(en_model_dir):
+    """The worker rebuilds its extractor from the shipped parameters, markup among them."""
+    from keyextract.spark import _cached_extractor, _shippable_params
+
+    fragment = "The <kbd>power button</kbd> restarts the device."  # plain text to content detection
+    for markup, phrases in (("auto", {"kbd", "power button", "device"}), ("html", {"power button", "device"})):
+        shipped = _shippable_params(KeywordExtractor(en_model_dir, markup=markup))
+        worker = _cached_extractor(KeywordExtractor, shipped)
+        assert worker.markup == markup
+        assert {k["phrase"] for k in tag_texts(worker, [fragment], top_n=10)[0]} == phrases
+
+
 class FlakyExtractor(KeywordExtractor):
     """Fails on any batch that holds a text with BOOM in it (a stand-in for an unforeseen bug)."""
 
