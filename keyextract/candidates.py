@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+from .chinese import ZH_VERBS
 from .types import Candidate, Span, Token
 
 EN_NOUNS = frozenset({"NN", "NNS", "NNP", "NNPS"})
@@ -34,8 +35,10 @@ def _is_word(token: Token) -> bool:
 
 def _role(token: Token, stopwords: frozenset[str]) -> str:
     """Classify a token: ``"noun"``, ``"adj"`` (may precede a noun), ``"word"`` (untagged) or ``"break"``."""
-    if not _is_word(token) or token.text.casefold() in stopwords:
+    if not _is_word(token) or token.kind == "nonprose" or (token.norm or token.text).casefold() in stopwords:
         return "break"
+    if token.kind == "term":
+        return "noun"
     if token.pos is None:  # no tagger: any content word, phrases are plain n-grams
         return "word"
     if token.script == "zh":
@@ -59,7 +62,7 @@ def _runs(
     roles: list[str] = []
     for k, token in enumerate(tokens):
         role = _role(token, stopwords)
-        contiguous = run and token.script == run[-1].script
+        contiguous = run and token.script == run[-1].script and not _object_of_verb(run[-1], token)
         if role == "break" or not contiguous:
             if run:
                 yield first, run, roles
@@ -69,6 +72,11 @@ def _runs(
             roles.append(role)
     if run:
         yield first, run, roles
+
+
+def _object_of_verb(previous: Token, token: Token) -> bool:
+    """A Latin term right after a Chinese verb is its object (``调用jieba``): a phrase breaks there."""
+    return token.kind == "term" and previous.script == "zh" and previous.pos in ZH_VERBS
 
 
 def _phrases_in_run(run: list[Token], roles: list[str], max_words: int) -> Iterable[tuple[int, int]]:
@@ -104,6 +112,17 @@ def _phrase_text(text: str, start: int, end: int) -> str:
     return _WS_RE.sub(" ", text[start:end])
 
 
+def _phrase_key(text: str, tokens: Sequence[Token]) -> str:
+    """The form that merges occurrences: tokens in their ``norm`` form (simplified, half-width),
+    whitespace collapsed, case-folded; ``臺灣`` and ``台湾`` are one candidate."""
+    parts = []
+    for k, token in enumerate(tokens):
+        if k:
+            parts.append(text[tokens[k - 1].end : token.start])
+        parts.append(token.norm or token.text)
+    return _WS_RE.sub(" ", "".join(parts)).casefold()
+
+
 def _display_form(forms: Counter[str], first_seen: dict[str, int]) -> str:
     """The surface form to show: most frequent, then fewest capitals, then earliest."""
     return min(forms, key=lambda f: (-forms[f], sum(ch.isupper() for ch in f), first_seen[f]))
@@ -125,7 +144,7 @@ def extract_candidates(
             phrase = _phrase_text(text, start, end)
             if len(phrase) < 2:
                 continue
-            key = phrase.casefold()
+            key = _phrase_key(text, run[i:j])
             first_token.setdefault(key, run_start + i)
             occurrences.setdefault(key, []).append((start, end))
             forms.setdefault(key, Counter())[phrase] += 1
