@@ -84,6 +84,29 @@ def _one_char(new: str, old: str) -> str:
     return new
 
 
+# --- specificity -----------------------------------------------------------------------------
+
+
+@cache
+def _idf_table() -> tuple[dict[str, float], float]:
+    """jieba's IDF table (``jieba/analyse/idf.txt``, shipped with jieba) and its median."""
+    import jieba.analyse
+
+    return jieba.analyse.default_tfidf.idf_freq, jieba.analyse.default_tfidf.median_idf
+
+
+def idf(word: str) -> float:
+    """jieba's inverse document frequency of ``word`` (simplified form); a word not in the
+    table gets the median, as ``jieba.analyse.extract_tags`` gives it."""
+    table, median = _idf_table()
+    return table.get(word, median)
+
+
+def specificity(word: str) -> float:
+    """``idf(word)`` over the median IDF: about 0.15 for 是, 0.3 for 进行, 0.6 for 模型, 1 for rare words."""
+    return idf(word) / _idf_table()[1]
+
+
 # --- user dictionary -------------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from .candidates import extract_candidates
 from .chinese import UserDictEntry, load_user_dict
-from .ranking import mmr, priors
+from .ranking import mmr, nested_pairs, priors, specificity_prior
 from .segmentation import LANGS, detect_language, segment
 from .stopwords import load_stopwords, read_stopword_file
 from .types import Candidate, Keyword
@@ -250,7 +250,9 @@ class KeywordExtractor:
                 np.array([c.first_token for c in kept]), np.array([len(c.spans) for c in kept]),
                 self.position_weight, self.frequency_weight,
             )
-            picks = mmr(enc.doc_vector, vectors[found], top_n, self.diversity, prior)
+            prior += specificity_prior(np.array([c.specificity for c in kept]))
+            nested = nested_pairs([c.key for c in kept])
+            picks = mmr(enc.doc_vector, vectors[found], top_n, self.diversity, prior, nested)
             results.append(
                 [Keyword(kept[i].phrase, round(score, 6), tuple(kept[i].spans)) for i, score in picks]
             )

@@ -9,11 +9,23 @@ maximises ``(1 - diversity) * relevance - diversity * max sim(candidate, already
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
 import numpy as np
 
 # The position prior halves for a phrase first seen this many tokens into the document:
 # about an abstract's length, so title and abstract phrases of a paper count most.
 POSITION_SCALE = 150.0
+# Weight of the specificity prior (``Candidate.specificity``, jieba's IDF of a Chinese phrase's
+# most common word over the median IDF): on CSL it lifted F1@5 by 0.7 points (weights 0.05 to
+# 0.1 alike; 0.2 lost at F1@5). English candidates all have specificity 1: no effect there.
+SPECIFICITY_WEIGHT = 0.05
+# Score taken off a candidate nested in (or holding) a candidate already picked: 半导体 after
+# 半导体产业. Small on purpose: CSL's gold holds almost no nested pairs, yet removing every
+# nested candidate from the top cost 2.7 F1@5 points (the container and its part hedge the
+# phrase boundary); 0.02 lifted F1@5 by 0.4 and cut nested pairs in the top 5 by a quarter.
+NESTED_PENALTY = 0.02
 
 
 def priors(
@@ -25,14 +37,47 @@ def priors(
     return position_weight / (1.0 + first / POSITION_SCALE) + frequency_weight * np.log(count)
 
 
+def specificity_prior(specificity: np.ndarray) -> np.ndarray:
+    """``SPECIFICITY_WEIGHT * (specificity - 1)`` per candidate: 0 for a candidate of
+    specificity 1 (every English phrase, and Chinese phrases of rare words), negative for a
+    Chinese phrase holding a common word. The specificity (``Candidate.specificity``) comes
+    from jieba's IDF table, the statistic of ``jieba.analyse.extract_tags``."""
+    return SPECIFICITY_WEIGHT * (np.asarray(specificity, dtype=np.float64) - 1.0)
+
+
+_LATIN_PAIR_RE = re.compile(r"[0-9A-Za-z\u00c0-\u024f]{2}")
+
+
+def nested_pairs(keys: Sequence[str]) -> np.ndarray:
+    """``(n, n)`` symmetric bool matrix: True where one candidate key is part of the other.
+
+    A key is part of another when it is a contiguous run of the other's words: ``neural
+    networks`` of ``deep neural networks``, ``半导体`` of ``台湾半导体产业`` (Chinese keys
+    have no spaces, so any run of characters counts; a Latin word is never cut: ``net`` is no
+    part of ``network``). Each key's sub-strings at word boundaries are looked up in a table of
+    the keys, so the cost grows with the number of keys, not its square.
+    """
+    index = {key: i for i, key in enumerate(keys)}
+    nested = np.zeros((len(keys), len(keys)), bool)
+    for i, key in enumerate(keys):
+        cuts = [k for k in range(len(key) + 1) if k in (0, len(key)) or not _LATIN_PAIR_RE.fullmatch(key[k - 1 : k + 1])]
+        for a, start in enumerate(cuts):
+            for end in cuts[a + 1 :]:
+                j = index.get(key[start:end].strip())
+                if j is not None and j != i:
+                    nested[i, j] = nested[j, i] = True
+    return nested
+
+
 def mmr(
     doc_vector: np.ndarray,
     candidate_vectors: np.ndarray,
     top_n: int,
     diversity: float = 0.0,
     prior: np.ndarray | None = None,
+    nested: np.ndarray | None = None,
 ) -> list[tuple[int, float]]:
-    """Select ``top_n`` candidates; return ``(index, relevance)``, best relevance first.
+    """Select ``top_n`` candidates; return ``(index, score)``, best score first.
 
     Relevance is the cosine to the document plus ``prior`` (if given). ``diversity`` in
     [0, 1]: 0 is pure relevance ranking; above 0, MMR decides *which* candidates are selected
@@ -40,6 +85,12 @@ def mmr(
     and the selected set is returned sorted by relevance, the score callers show, as KeyBERT
     does. Ties go to the lower index, so the order is deterministic (callers pass candidates in
     order of first occurrence).
+
+    ``nested`` (from :func:`nested_pairs`) marks candidates that contain one another. With
+    diversity 0 the candidates are then picked one at a time by relevance minus
+    ``NESTED_PENALTY`` for each one nested with an earlier pick (the score returned is that
+    difference); with diversity above 0 a nested pair counts as similarity 1 in MMR, so
+    ``半导体产业`` and ``台湾半导体产业`` are treated as the duplicates they are.
     """
     if not 0.0 <= diversity <= 1.0:
         raise ValueError(f"diversity must be in [0, 1], got {diversity}")
@@ -54,10 +105,14 @@ def mmr(
     if prior is not None:
         relevance = relevance + prior
     top_n = min(top_n, n)
+    if diversity == 0.0 and nested is not None:
+        return _penalize_nested(relevance, nested, top_n)
     if diversity == 0.0:
         order = np.lexsort((np.arange(n), -relevance))[:top_n]
         return [(int(i), float(relevance[i])) for i in order]
     pairwise = cosine_similarity(candidate_vectors)
+    if nested is not None:
+        pairwise[nested] = 1.0
     selected = [int(np.argmax(relevance))]
     remaining = np.ones(n, bool)
     remaining[selected[0]] = False
@@ -71,3 +126,21 @@ def mmr(
         np.maximum(max_sim, pairwise[pick], out=max_sim)
     selected.sort(key=lambda i: (-relevance[i], i))
     return [(i, float(relevance[i])) for i in selected]
+
+
+def _penalize_nested(relevance: np.ndarray, nested: np.ndarray, top_n: int) -> list[tuple[int, float]]:
+    """Greedy picks by ``relevance - NESTED_PENALTY * (nested with a pick)``, best first.
+
+    A penalty once applied stays, so the scores of the picks never increase: the selection
+    order is the order of the scores returned. Ties go to the lower index.
+    """
+    penalty = np.zeros(len(relevance))
+    remaining = np.ones(len(relevance), bool)
+    picks: list[tuple[int, float]] = []
+    while len(picks) < top_n:
+        score = np.where(remaining, relevance - penalty, -np.inf)
+        pick = int(np.argmax(score))
+        picks.append((pick, float(score[pick])))
+        remaining[pick] = False
+        penalty[nested[pick]] = NESTED_PENALTY
+    return picks

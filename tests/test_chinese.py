@@ -99,11 +99,14 @@ def test_latin_terms_stay_whole(text: str, term: str, span: tuple[int, int]) -> 
 
 
 def test_tf_idf_candidates() -> None:
+    # 抽取 is tagged a verb, but no common predicate verb: it ends the compound 关键词抽取
     assert candidates("基于TF-IDF算法的关键词抽取") == [
         ("TF-IDF", [(2, 8)]),
         ("TF-IDF算法", [(2, 10)]),
         ("算法", [(8, 10)]),
         ("关键词", [(11, 14)]),
+        ("关键词抽取", [(11, 16)]),
+        ("抽取", [(14, 16)]),
     ]
 
 
@@ -208,11 +211,21 @@ def test_extractor_reads_the_user_dict_before_any_work(tmp_path) -> None:
 
 
 def test_extractor_candidates_use_its_user_dict() -> None:
-    extractor = KeywordExtractor(model="unused", lang="zh", user_dict=["补肾活血汤 n"])
-    found = [c.phrase for c in extractor._prepare("补肾活血汤治疗糖尿病").candidates]
-    assert found == ["补肾活血汤", "糖尿病"]
-    plain = [c.phrase for c in KeywordExtractor(model="unused", lang="zh")._prepare("补肾活血汤治疗糖尿病").candidates]
-    assert "补肾活血汤" not in plain
+    # jieba alone cuts 石墨烯 (graphene) into 石墨 and 烯, which it tags as a symbol
+    extractor = KeywordExtractor(model="unused", lang="zh", user_dict=["石墨烯 n"])
+    assert [c.phrase for c in extractor._prepare("石墨烯材料").candidates] == ["石墨烯", "石墨烯材料", "材料"]
+    plain = KeywordExtractor(model="unused", lang="zh")
+    assert [c.phrase for c in plain._prepare("石墨烯材料").candidates] == ["石墨", "材料"]
+
+
+def test_jiebas_own_user_dict_example() -> None:
+    text = "李小福是创新办主任也是云计算方面的专家"
+    entries = parse_user_dict(["云计算 5", "创新办 3 i"])
+    assert [(t.text, t.pos) for t in segment(text, entries)][:5] == [
+        ("李小福", "nr"), ("是", "v"), ("创新办", "i"), ("主任", "b"), ("也", "d"),
+    ]
+    assert "云计算" in [t.text for t in segment(text, entries)]
+    assert "云计算" not in [t.text for t in segment(text)]
 
 
 def test_cli_rejects_a_bad_user_dict(tmp_path, capsys) -> None:

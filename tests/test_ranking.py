@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from keyextract.ranking import mmr, priors
+from keyextract.ranking import NESTED_PENALTY, SPECIFICITY_WEIGHT, mmr, nested_pairs, priors, specificity_prior
 
 DOC = np.array([1.0, 0.0])
 # a and b are near-duplicates and both relevant; c is less relevant but different.
@@ -76,3 +76,53 @@ def test_prior_is_added_to_relevance_and_can_reorder() -> None:
     picks = mmr(DOC, CANDS, top_n=3, diversity=0.0, prior=np.array([0.0, 0.0, 0.5]))
     assert [i for i, _ in picks] == [2, 0, 1]
     assert picks[0][1] == pytest.approx(0.8 + 0.5)
+
+
+# --- nested candidates ---------------------------------------------------------------------------
+
+
+def test_nested_pairs_of_chinese_and_english_keys() -> None:
+    keys = ["台湾半导体产业", "半导体产业", "半导体", "产业", "芯片", "deep neural networks", "neural networks", "net", "tcp/ip", "ip"]
+    nested = nested_pairs(keys)
+    assert (nested == nested.T).all() and not nested.diagonal().any()
+    pairs = {(keys[i], keys[j]) for i, j in zip(*np.nonzero(nested)) if i < j}
+    assert pairs == {
+        ("台湾半导体产业", "半导体产业"),
+        ("台湾半导体产业", "半导体"),
+        ("台湾半导体产业", "产业"),
+        ("半导体产业", "半导体"),
+        ("半导体产业", "产业"),
+        ("deep neural networks", "neural networks"),  # but not "net": words are never cut
+        ("tcp/ip", "ip"),
+    }
+
+
+def test_nested_candidate_after_its_container_loses_the_penalty() -> None:
+    # relevance: 0 -> 1.00, 1 -> 0.99 (part of 0), 2 -> 0.98 (unrelated)
+    cands = np.array([[1.0, 0.0], [0.99, math.sqrt(1 - 0.99**2)], [0.98, math.sqrt(1 - 0.98**2)]])
+    nested = nested_pairs(["半导体产业", "半导体", "晶圆"])
+    picks = mmr(DOC, cands, top_n=3, diversity=0.0, nested=nested)
+    assert [i for i, _ in picks] == [0, 2, 1]
+    assert [s for _, s in picks] == pytest.approx([1.0, 0.98, 0.99 - NESTED_PENALTY])
+    # without the nesting information: plain relevance order
+    assert [i for i, _ in mmr(DOC, cands, top_n=3, diversity=0.0)] == [0, 1, 2]
+
+
+def test_a_clearly_better_nested_candidate_keeps_its_place() -> None:
+    cands = np.array([[1.0, 0.0], [0.9, math.sqrt(1 - 0.81)], [0.5, math.sqrt(0.75)]])
+    picks = mmr(DOC, cands, top_n=3, diversity=0.0, nested=nested_pairs(["半导体产业", "半导体", "晶圆"]))
+    assert [i for i, _ in picks] == [0, 1, 2]  # 0.9 - 0.02 still beats 0.5
+
+
+def test_with_diversity_nested_candidates_count_as_duplicates() -> None:
+    # 1 is nested in 0, but its vector is far from 0's (cosine 0.72): plain MMR takes it second
+    # (0.2*0.9 - 0.8*0.72 = -0.40 against 0.2*0.8 - 0.8*0.95 = -0.60 for 2); as a duplicate
+    # (similarity 1) it scores 0.18 - 0.8 = -0.62 and 2 comes second.
+    cands = np.array([[0.95, math.sqrt(1 - 0.95**2)], [0.9, -math.sqrt(0.19)], [0.8, 0.6]])
+    keys = ["半导体产业", "半导体", "晶圆"]
+    assert [i for i, _ in mmr(DOC, cands, top_n=2, diversity=0.8)] == [0, 1]
+    assert [i for i, _ in mmr(DOC, cands, top_n=2, diversity=0.8, nested=nested_pairs(keys))] == [0, 2]
+
+
+def test_specificity_prior_is_zero_for_specificity_one() -> None:
+    assert specificity_prior(np.array([1.0, 0.5, 0.0])).tolist() == pytest.approx([0.0, -0.5 * SPECIFICITY_WEIGHT, -SPECIFICITY_WEIGHT])
