@@ -251,7 +251,7 @@ class KeywordExtractor:
                 self.position_weight, self.frequency_weight,
             )
             prior += specificity_prior(np.array([c.specificity for c in kept]))
-            nested = nested_pairs([c.key for c in kept])
+            nested = nested_pairs([c.spans for c in kept])
             picks = mmr(enc.doc_vector, vectors[found], top_n, self.diversity, prior, nested)
             results.append(
                 [Keyword(kept[i].phrase, round(score, 6), tuple(kept[i].spans)) for i, score in picks]
