@@ -22,6 +22,8 @@ EN_ADJECTIVES = frozenset({"JJ", "JJR", "JJS"})
 ZH_NOUNS = frozenset({"n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "nw", "ng", "vn", "an", "j", "l", "eng"})
 # jieba: adjectives, distinguishing words (区别词) and suffixes such as 型: inside a phrase only.
 ZH_MODIFIERS = frozenset({"a", "b", "k"})
+# jieba: suffixes (型 in 双酯型生物碱) attach to the word before them and never start a phrase.
+ZH_SUFFIXES = frozenset({"k"})
 # jieba: verbs. In technical Chinese jieba tags many parts of noun compounds as verbs (液体培养,
 # 电压暂降, 补肾活血汤, DNA提取): on CSL 44% of the gold phrases in the text that were no
 # candidate held one. Such a verb counts as a noun unless it is a common predicate verb, one
@@ -112,7 +114,8 @@ def _phrases_in_run(run: list[Token], roles: list[str], max_words: int) -> Itera
         for j in range(1, len(run) + 1):
             if roles[j - 1] == "noun":
                 for i in range(max(0, j - max_words), j):
-                    yield i, j
+                    if run[i].pos not in ZH_SUFFIXES:
+                        yield i, j
         return
     end = len(run)
     while end and roles[end - 1] != "noun":

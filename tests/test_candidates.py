@@ -104,6 +104,11 @@ def test_chinese_verbs_join_compounds_unless_common_predicates() -> None:
     assert [p for p, _ in candidates("电压暂降")] == ["电压", "电压暂降", "暂降"]
 
 
+def test_chinese_suffixes_never_start_a_phrase() -> None:
+    # 型 (tagged k, a suffix) belongs to 双酯 before it: no 型生物碱
+    assert [p for p, _ in candidates("双酯型生物碱")] == ["双酯", "双酯型生物碱", "生物碱"]
+
+
 def test_chinese_candidates_carry_their_specificity() -> None:
     import jieba.analyse
 
