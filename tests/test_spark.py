@@ -277,9 +277,9 @@ def test_user_dict_file_is_read_on_the_driver(tmp_path):
     from keyextract.spark import _shippable_params
 
     path = tmp_path / "terms.txt"
-    path.write_text("补肾活血汤 3 n\n", encoding="utf-8")
+    path.write_text("石墨烯 3 n\n", encoding="utf-8")
     params = _shippable_params(KeywordExtractor(model="unused", lang="zh", user_dict=str(path)))
-    assert params["user_dict"] == (("补肾活血汤", 3, "n"),)
+    assert params["user_dict"] == (("石墨烯", 3, "n"),)
     path.unlink()  # an executor does not see the driver's file
     worker_side = KeywordExtractor(**params)
-    assert [c.phrase for c in worker_side._prepare("补肾活血汤治疗糖尿病").candidates] == ["补肾活血汤", "糖尿病"]
+    assert [c.phrase for c in worker_side._prepare("石墨烯材料").candidates] == ["石墨烯", "石墨烯材料", "材料"]
