@@ -108,14 +108,16 @@ def test_a_clearly_better_nested_candidate_keeps_its_place() -> None:
     assert [i for i, _ in picks] == [0, 1, 2]  # 0.9 - 0.02 still beats 0.5
 
 
-def test_with_diversity_nested_candidates_count_as_duplicates() -> None:
-    # 1 is nested in 0, but its vector is far from 0's (cosine 0.72): plain MMR takes it second
-    # (0.2*0.9 - 0.8*0.72 = -0.40 against 0.2*0.8 - 0.8*0.95 = -0.60 for 2); as a duplicate
-    # (similarity 1) it scores 0.18 - 0.8 = -0.62 and 2 comes second.
-    cands = np.array([[0.95, math.sqrt(1 - 0.95**2)], [0.9, -math.sqrt(0.19)], [0.8, 0.6]])
+def test_with_diversity_nested_candidates_are_not_picked_while_others_are_left() -> None:
+    # 1 is nested in 0 and far more relevant than 2: plain MMR takes it second; asked for
+    # diversity, nesting keeps it out while 2 is left, and lets it in once only nested remain
+    cands = np.array([[1.0, 0.0], [0.99, math.sqrt(1 - 0.99**2)], [0.6, 0.8]])
     nested = nested_pairs([[(0, 5)], [(0, 3)], [(6, 8)]])  # 半导体产业, 半导体, 晶圆
-    assert [i for i, _ in mmr(DOC, cands, top_n=2, diversity=0.8)] == [0, 1]
-    assert [i for i, _ in mmr(DOC, cands, top_n=2, diversity=0.8, nested=nested)] == [0, 2]
+    assert [i for i, _ in mmr(DOC, cands, top_n=2, diversity=0.3)] == [0, 1]
+    assert [i for i, _ in mmr(DOC, cands, top_n=2, diversity=0.3, nested=nested)] == [0, 2]
+    picks = mmr(DOC, cands, top_n=3, diversity=0.3, nested=nested)
+    assert [i for i, _ in picks] == [0, 1, 2]  # all three, shown by relevance
+    assert [s for _, s in picks] == pytest.approx([1.0, 0.99, 0.6])
 
 
 def test_specificity_prior_is_zero_for_specificity_one() -> None:
