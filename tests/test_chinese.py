@@ -237,3 +237,25 @@ def test_cli_rejects_a_bad_user_dict(tmp_path, capsys) -> None:
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert f"keyextract: error: {bad}: line 2: expected 'word [frequency] [tag]'" in err
+
+
+# --- nested candidates, end to end -------------------------------------------------------------
+
+CHIP_NEWS = (
+    "臺灣半導體產業在全球供應鏈中地位重要。台積電等晶圓代工廠商掌握先進製程技術，"
+    "臺灣半導體產業的產值逐年成長。半導體產業需要大量工程師與研發投資，"
+    "政府也推出政策支持晶片設計與封裝測試產業的發展。"
+)
+
+
+def test_with_diversity_no_keyphrase_is_a_window_onto_another(zh_model_dir) -> None:
+    def inside(a, b) -> bool:
+        return any(s2 <= s1 and e1 <= e2 for s1, e1 in a.spans for s2, e2 in b.spans)
+
+    plain = KeywordExtractor(zh_model_dir, lang="zh").extract(CHIP_NEWS, top_n=15)
+    assert any(inside(a, b) for a in plain for b in plain if a is not b)  # windows exist
+    diverse = KeywordExtractor(zh_model_dir, lang="zh", diversity=0.3).extract(CHIP_NEWS, top_n=5)
+    assert len(diverse) == 5
+    assert not any(inside(a, b) for a in diverse for b in diverse if a is not b)
+    # shown in the text's own (traditional) script
+    assert all(CHIP_NEWS[s:e] == k.phrase for k in diverse for s, e in k.spans[:1])
