@@ -86,6 +86,8 @@ def add_extraction_options(parser: argparse.ArgumentParser) -> None:
                         help="MMR diversity in [0, 1]; 0 ranks by relevance only (default 0)")
     parser.add_argument("--max-words", type=_int_at_least(1), default=3, help="longest phrase in words (default 3)")
     parser.add_argument("--stopwords", metavar="FILE", help="extra stopwords, one per line (UTF-8)")
+    parser.add_argument("--user-dict", metavar="FILE",
+                        help="Chinese words for jieba, in its user-dictionary format: 'word [frequency] [tag]' a line (UTF-8)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="where the encoder runs (default auto)")
     parser.add_argument("--batch-size", type=_int_at_least(1), default=DEFAULT_BATCH_SIZE,
                         help=f"encoder windows per forward pass (default {DEFAULT_BATCH_SIZE})")
@@ -97,11 +99,14 @@ def add_extraction_options(parser: argparse.ArgumentParser) -> None:
 
 
 def make_extractor(args: argparse.Namespace):
-    """A KeywordExtractor from parsed extraction options (raises InputError for a bad stopword file)."""
+    """A KeywordExtractor from parsed extraction options (raises InputError for a bad stopword
+    or user dictionary file)."""
+    from .chinese import read_user_dict
     from .extractor import KeywordExtractor
     from .stopwords import read_stopword_file
 
     extra = read_stopword_file(args.stopwords) if args.stopwords else None
+    user_dict = read_user_dict(args.user_dict) if args.user_dict else None
     options = {
         name: getattr(args, name)
         for name in ("diversity", "position_weight", "frequency_weight")
@@ -109,8 +114,8 @@ def make_extractor(args: argparse.Namespace):
     }
     return KeywordExtractor(
         model=args.model, lang=args.lang, max_words=args.max_words, mode=args.mode,
-        stopwords=extra, device=args.device, batch_size=args.batch_size, quantize=args.quantize,
-        markup=args.markup or "auto", **options,
+        stopwords=extra, user_dict=user_dict, device=args.device, batch_size=args.batch_size,
+        quantize=args.quantize, markup=args.markup or "auto", **options,
     )
 
 

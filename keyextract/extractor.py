@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -9,8 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .candidates import extract_candidates
+from .chinese import UserDictEntry, load_user_dict
 from .markup import MARKUP_MODES, Extracted, extract_text, looks_like_markup, mark_line_breaks
-from .ranking import mmr, priors
+from .ranking import mmr, nested_pairs, priors, specificity_prior
 from .segmentation import LANGS, detect_language, segment
 from .stopwords import load_stopwords, read_stopword_file
 from .types import Candidate, Keyword
@@ -74,6 +76,12 @@ class KeywordExtractor:
         position_weight: weight of the prior for an early first occurrence (0 disables it).
         frequency_weight: weight of the prior for frequent phrases (0 disables it).
         stopwords: extra stopwords (an iterable of words, or the path of a file).
+        user_dict: words jieba should know, for this extractor only (jieba's global dictionary
+            is left alone): the path of a file in jieba's user-dictionary format (UTF-8,
+            ``word [frequency] [tag]`` a line), an iterable of such lines, or of
+            ``(word, frequency or None, tag or None)`` tuples. Traditional or full-width
+            entries also match their simplified, half-width forms. A file that cannot be read
+            or parsed raises ``keyextract.InputError`` naming the file and line.
         device: ``"auto"``, ``"cpu"`` or ``"cuda"``.
         batch_size: encoder windows per forward pass (phrases in isolated mode go 32 times as
             many to a pass, being a few tokens long).
@@ -99,6 +107,7 @@ class KeywordExtractor:
         position_weight: float = DEFAULT_POSITION_WEIGHT,
         frequency_weight: float = DEFAULT_FREQUENCY_WEIGHT,
         stopwords: Iterable[str] | str | None = None,
+        user_dict: Iterable[str] | Iterable[tuple] | str | os.PathLike | None = None,
         device: str = "auto",
         batch_size: int = DEFAULT_BATCH_SIZE,
         max_length: int | None = None,
@@ -113,6 +122,7 @@ class KeywordExtractor:
         self.position_weight = position_weight
         self.frequency_weight = frequency_weight
         self.stopwords = stopwords
+        self.user_dict = user_dict
         self.device = device
         self.batch_size = batch_size
         self.max_length = max_length
@@ -139,6 +149,7 @@ class KeywordExtractor:
         long jobs when stderr is a terminal.
         """
         self._validate(top_n, batch_size)
+        self._user_dict()  # a bad dictionary file fails here, before any work
         texts = list(texts)
         for text in texts:
             if not isinstance(text, str):
@@ -205,6 +216,12 @@ class KeywordExtractor:
             self.stopwords_ = load_stopwords("en") | load_stopwords("zh") | frozenset(extra)
         return self.stopwords_
 
+    def _user_dict(self) -> tuple[UserDictEntry, ...] | None:
+        """The user dictionary's entries, read and checked once (cached as ``user_dict_``)."""
+        if not hasattr(self, "user_dict_"):
+            self.user_dict_ = load_user_dict(self.user_dict)
+        return self.user_dict_
+
     def _prepare(self, text: str) -> _Prepared:
         """Segment ``text`` (the text of its markup, if it is marked up) and select its
         candidates; pick the encoder for its language."""
@@ -216,7 +233,7 @@ class KeywordExtractor:
         model = self.model or DEFAULT_MODELS[lang]
         if not text.strip():
             return _Prepared(text, model, [], markup)
-        tokens = segment(text)
+        tokens = segment(text, self._user_dict())
         if markup is not None:
             tokens = mark_line_breaks(text, tokens)
         candidates = extract_candidates(text, tokens, self._stopwords(), self.max_words)
@@ -253,7 +270,9 @@ class KeywordExtractor:
                 np.array([c.first_token for c in kept]), np.array([len(c.spans) for c in kept]),
                 self.position_weight, self.frequency_weight,
             )
-            picks = mmr(enc.doc_vector, vectors[found], top_n, self.diversity, prior)
+            prior += specificity_prior(np.array([c.specificity for c in kept]))
+            nested = nested_pairs([c.spans for c in kept])
+            picks = mmr(enc.doc_vector, vectors[found], top_n, self.diversity, prior, nested)
             span = doc.markup.span if doc.markup is not None else lambda start, end: (start, end)
             results.append([
                 Keyword(kept[i].phrase, round(score, 6), tuple(span(*s) for s in kept[i].spans))

@@ -1,19 +1,18 @@
 """Segmentation: language detection, tokenization with character spans, and POS tagging.
 
-Chinese stretches go to jieba (with its part-of-speech tags); the rest goes to NLTK: a regular
-expression tokenizer and NLTK's averaged-perceptron tagger. Every token keeps its span in the
+Chinese stretches go to jieba (with its part-of-speech tags; ``chinese.py`` normalises
+traditional and full-width text, joins Latin terms and applies user dictionaries); the rest goes
+to NLTK: a regular expression tokenizer and NLTK's averaged-perceptron tagger. Every token keeps its span in the
 original text, which is what lets candidates be located in the encoder's token stream later.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 import sys
-import threading
-from collections.abc import Iterator
 from functools import cache
 
+from .chinese import UserDictEntry, segment_chinese
 from .types import Token
 
 LANGS = ("auto", "en", "zh")
@@ -62,47 +61,18 @@ def split_scripts(text: str) -> list[tuple[str, int, int]]:
     return chunks
 
 
-def segment(text: str) -> list[Token]:
-    """Tokenize and tag ``text``; tokens are in text order and never overlap."""
+def segment(text: str, user_dict: tuple[UserDictEntry, ...] | None = None) -> list[Token]:
+    """Tokenize and tag ``text``; tokens are in text order and never overlap.
+
+    ``user_dict``: entries (``chinese.load_user_dict``) that jieba uses for this call only.
+    """
     tokens: list[Token] = []
     for script, start, end in split_scripts(text):
         if script == "zh":
-            tokens.extend(_segment_chinese(text, start, end))
+            tokens.extend(segment_chinese(text, start, end, user_dict))
         else:
             tokens.extend(_segment_english(text, start, end))
     return tokens
-
-
-# --- Chinese -------------------------------------------------------------------------------
-
-_jieba_lock = threading.Lock()
-
-
-@cache
-def _jieba_posseg():
-    """Import jieba once, quietly (it logs its dictionary loading at INFO level)."""
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)
-    with _jieba_lock:
-        jieba.initialize()
-    return jieba.posseg
-
-
-def _segment_chinese(text: str, start: int, end: int) -> Iterator[Token]:
-    """jieba words with POS tags; whitespace is dropped, spans are recovered by position."""
-    pos = start
-    chunk = text[start:end]
-    for pair in _jieba_posseg().cut(chunk):
-        word, flag = pair.word, pair.flag
-        found = text.find(word, pos, end)
-        if found < 0:  # jieba never rewrites text, but never trust a span we did not find
-            continue
-        pos = found + len(word)
-        if word.isspace():
-            continue
-        yield Token(word, found, pos, flag, "zh")
 
 
 # --- English -------------------------------------------------------------------------------

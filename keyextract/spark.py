@@ -38,6 +38,7 @@ import warnings
 from collections import OrderedDict
 from collections.abc import Iterator
 
+from .chinese import load_user_dict
 from .errors import InputError, KeyextractError, ModelLoadError
 from .extractor import KeywordExtractor
 from .stopwords import read_stopword_file
@@ -103,7 +104,7 @@ def with_keyphrases(
 
     Raises:
         ValueError: a missing ``text_col``, an invalid parameter.
-        keyextract.InputError: a stopword file that cannot be read.
+        keyextract.InputError: a stopword or user dictionary file that cannot be read.
     """
     given = {k: v for k, v in (("model", model), ("lang", lang), ("diversity", diversity)) if v is not None}
     if extractor is None:
@@ -150,8 +151,8 @@ def _quote(name: str) -> str:
 def _shippable_params(extractor: KeywordExtractor) -> dict:
     """The constructor parameters of ``extractor``, hashable and readable on any executor.
 
-    Loaded state (attributes ending in ``_``) stays behind; a stopword file is read here, on
-    the driver, because executors may not see the path.
+    Loaded state (attributes ending in ``_``) stays behind; stopword and user dictionary
+    files are read here, on the driver, because executors may not see the path.
     """
     params = {k: v for k, v in vars(extractor).items() if not k.endswith("_")}
     stopwords = params.get("stopwords")
@@ -159,6 +160,8 @@ def _shippable_params(extractor: KeywordExtractor) -> dict:
         stopwords = read_stopword_file(stopwords)
     if stopwords is not None:
         params["stopwords"] = tuple(sorted({w.casefold() for w in stopwords}))
+    if params.get("user_dict") is not None:
+        params["user_dict"] = load_user_dict(params["user_dict"])
     return params
 
 

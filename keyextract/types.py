@@ -39,20 +39,26 @@ class Token:
 @dataclass
 class Candidate:
     """A candidate keyphrase: its display form, the key that merges its variants, its
-    occurrences, and the index of its first token in the document (for the position prior)."""
+    occurrences, the index of its first token in the document (for the position prior), and
+    its specificity (for Chinese phrases, the lowest IDF of its words relative to jieba's
+    median IDF; 1.0 for phrases without Chinese words)."""
 
     phrase: str
     key: str
     spans: list[Span] = field(default_factory=list)
     first_token: int = 0
+    specificity: float = 1.0
 
 
 @dataclass(frozen=True)
 class Keyword:
     """An extracted keyphrase, its relevance score and the character spans of its occurrences.
 
-    ``score`` is the cosine similarity to the document plus the position and frequency priors
-    (exactly the cosine when both prior weights are 0); higher is more relevant.
+    ``score`` is the cosine similarity to the document plus the position and frequency priors,
+    for Chinese phrases minus a specificity prior (``ranking.specificity_prior``), and minus
+    ``ranking.NESTED_PENALTY`` for a phrase that contains or is part of a better one; for an
+    English phrase not nested in another it is exactly the cosine when both prior weights are
+    0. Higher is more relevant.
     """
 
     phrase: str

@@ -87,10 +87,40 @@ def test_mixed_text_yields_candidates_from_both_scripts() -> None:
         ("BERT模型", [(6, 12)]),
         ("模型", [(10, 12)]),
         ("关键词", [(13, 16)]),
+        ("关键词抽取", [(13, 18)]),
+        ("关键词抽取方法", [(13, 20)]),
+        ("抽取", [(16, 18)]),
+        ("抽取方法", [(16, 20)]),
         ("方法", [(18, 20)]),
         ("keyphrase extraction systems", [(38, 66)]),
         ("Chinese abstracts", [(70, 87)]),
     ]
+
+
+def test_chinese_verbs_join_compounds_unless_common_predicates() -> None:
+    # 培养 (IDF 6.6) and 暂降 (not in jieba's IDF table) are tagged verbs but are parts of the
+    # compounds; 进行 (IDF 3.7, below COMMON_VERB_IDF) is a predicate and breaks the phrase
+    assert [p for p, _ in candidates("进行液体培养")] == ["液体", "液体培养", "培养"]
+    assert [p for p, _ in candidates("电压暂降")] == ["电压", "电压暂降", "暂降"]
+
+
+def test_chinese_suffixes_never_start_a_phrase() -> None:
+    # 型 (tagged k, a suffix) belongs to 双酯 before it: no 型生物碱
+    assert [p for p, _ in candidates("双酯型生物碱")] == ["双酯", "双酯型生物碱", "生物碱"]
+
+
+def test_chinese_candidates_carry_their_specificity() -> None:
+    import jieba.analyse
+
+    table, median = jieba.analyse.default_tfidf.idf_freq, jieba.analyse.default_tfidf.median_idf
+    found = {c.phrase: c.specificity for c in extract_candidates("液体培养", segment("液体培养"), STOP, 3)}
+    assert found == {
+        "液体": pytest.approx(table["液体"] / median),
+        "液体培养": pytest.approx(min(table["液体"], table["培养"]) / median),
+        "培养": pytest.approx(table["培养"] / median),
+    }
+    english = extract_candidates("keyphrase extraction", segment("keyphrase extraction"), STOP, 3)
+    assert [c.specificity for c in english] == [1.0]
 
 
 def test_without_tagger_candidates_are_stopword_delimited_ngrams(monkeypatch) -> None:

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from keyextract.ranking import mmr, priors
+from keyextract.ranking import NESTED_PENALTY, SPECIFICITY_WEIGHT, mmr, nested_pairs, priors, specificity_prior
 
 DOC = np.array([1.0, 0.0])
 # a and b are near-duplicates and both relevant; c is less relevant but different.
@@ -76,3 +76,49 @@ def test_prior_is_added_to_relevance_and_can_reorder() -> None:
     picks = mmr(DOC, CANDS, top_n=3, diversity=0.0, prior=np.array([0.0, 0.0, 0.5]))
     assert [i for i, _ in picks] == [2, 0, 1]
     assert picks[0][1] == pytest.approx(0.8 + 0.5)
+
+
+# --- nested candidates ---------------------------------------------------------------------------
+
+
+def test_nested_pairs_are_occurrences_inside_occurrences() -> None:
+    # 台湾半导体产业 (0, 7) holds 台湾 (0, 2), 半导体 (2, 5), 产业 (5, 7) and 半导体产业 (2, 7);
+    # 芯片 occurs apart; "networks" (20, 28) occurs apart from "neural networks" (40, 55)
+    spans = [[(0, 7)], [(2, 7)], [(2, 5), (9, 12)], [(5, 7)], [(0, 2)], [(12, 14)], [(20, 28)], [(40, 55)]]
+    nested = nested_pairs(spans)
+    assert (nested == nested.T).all() and not nested.diagonal().any()
+    assert {(i, j) for i, j in zip(*np.nonzero(nested)) if i < j} == {(0, 1), (0, 2), (0, 3), (0, 4), (1, 2), (1, 3)}
+    assert nested_pairs([]).shape == (0, 0)
+
+
+def test_nested_candidate_after_its_container_loses_the_penalty() -> None:
+    # relevance: 0 -> 1.00, 1 -> 0.99 (part of 0), 2 -> 0.98 (unrelated)
+    cands = np.array([[1.0, 0.0], [0.99, math.sqrt(1 - 0.99**2)], [0.98, math.sqrt(1 - 0.98**2)]])
+    nested = nested_pairs([[(0, 5)], [(0, 3)], [(6, 8)]])  # 半导体产业, 半导体, 晶圆
+    picks = mmr(DOC, cands, top_n=3, diversity=0.0, nested=nested)
+    assert [i for i, _ in picks] == [0, 2, 1]
+    assert [s for _, s in picks] == pytest.approx([1.0, 0.98, 0.99 - NESTED_PENALTY])
+    # without the nesting information: plain relevance order
+    assert [i for i, _ in mmr(DOC, cands, top_n=3, diversity=0.0)] == [0, 1, 2]
+
+
+def test_a_clearly_better_nested_candidate_keeps_its_place() -> None:
+    cands = np.array([[1.0, 0.0], [0.9, math.sqrt(1 - 0.81)], [0.5, math.sqrt(0.75)]])
+    picks = mmr(DOC, cands, top_n=3, diversity=0.0, nested=nested_pairs([[(0, 5)], [(0, 3)], [(6, 8)]]))
+    assert [i for i, _ in picks] == [0, 1, 2]  # 0.9 - 0.02 still beats 0.5
+
+
+def test_with_diversity_nested_candidates_are_not_picked_while_others_are_left() -> None:
+    # 1 is nested in 0 and far more relevant than 2: plain MMR takes it second; asked for
+    # diversity, nesting keeps it out while 2 is left, and lets it in once only nested remain
+    cands = np.array([[1.0, 0.0], [0.99, math.sqrt(1 - 0.99**2)], [0.6, 0.8]])
+    nested = nested_pairs([[(0, 5)], [(0, 3)], [(6, 8)]])  # 半导体产业, 半导体, 晶圆
+    assert [i for i, _ in mmr(DOC, cands, top_n=2, diversity=0.3)] == [0, 1]
+    assert [i for i, _ in mmr(DOC, cands, top_n=2, diversity=0.3, nested=nested)] == [0, 2]
+    picks = mmr(DOC, cands, top_n=3, diversity=0.3, nested=nested)
+    assert [i for i, _ in picks] == [0, 1, 2]  # all three, shown by relevance
+    assert [s for _, s in picks] == pytest.approx([1.0, 0.99, 0.6])
+
+
+def test_specificity_prior_is_zero_for_specificity_one() -> None:
+    assert specificity_prior(np.array([1.0, 0.5, 0.0])).tolist() == pytest.approx([0.0, -0.5 * SPECIFICITY_WEIGHT, -SPECIFICITY_WEIGHT])

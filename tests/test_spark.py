@@ -283,3 +283,15 @@ def test_import_keyextract_stays_light():
     code = "import sys, keyextract; print(sorted(m for m in ('pyspark', 'pandas', 'pyarrow') if m in sys.modules))"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert proc.stdout.strip() == "[]", proc.stderr
+
+
+def test_user_dict_file_is_read_on_the_driver(tmp_path):
+    from keyextract.spark import _shippable_params
+
+    path = tmp_path / "terms.txt"
+    path.write_text("石墨烯 3 n\n", encoding="utf-8")
+    params = _shippable_params(KeywordExtractor(model="unused", lang="zh", user_dict=str(path)))
+    assert params["user_dict"] == (("石墨烯", 3, "n"),)
+    path.unlink()  # an executor does not see the driver's file
+    worker_side = KeywordExtractor(**params)
+    assert [c.phrase for c in worker_side._prepare("石墨烯材料").candidates] == ["石墨烯", "石墨烯材料", "材料"]
