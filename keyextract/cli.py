@@ -10,15 +10,13 @@ from collections.abc import Sequence
 
 from . import __version__
 from .documents import DEFAULT_MAX_BYTES, read_document
-from .errors import InputError, KeyextractError
+from .errors import EXIT_INPUT, EXIT_USAGE, InputError, KeyextractError
 from .extractor import DEFAULT_BATCH_SIZE, progress_bar
 
 FORMATS = ("text", "json", "jsonl", "tsv")
 # Files are read and extracted this many at a time, and their results written at once: enough
 # for the encoder to batch windows of similar length (32 at a time ran about 10% slower).
 FILES_PER_BATCH = 128
-EXIT_INPUT = 1  # some input could not be read; the others' results were printed
-EXIT_USAGE = 2  # bad options or unusable model: nothing was done
 
 EPILOG = """\
 examples:

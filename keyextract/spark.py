@@ -38,7 +38,7 @@ import warnings
 from collections import OrderedDict
 from collections.abc import Iterator
 
-from .errors import InputError, KeyextractError, ModelLoadError
+from .errors import EXIT_INPUT, EXIT_USAGE, InputError, KeyextractError, ModelLoadError
 from .extractor import KeywordExtractor
 from .stopwords import read_stopword_file
 
@@ -307,8 +307,6 @@ def run_spark_command(args: argparse.Namespace, extractor: KeywordExtractor) -> 
 def _run_command(args: argparse.Namespace, extractor: KeywordExtractor) -> int:
     from pyspark.errors import PySparkException
     from py4j.protocol import Py4JError
-
-    from .cli import EXIT_INPUT, EXIT_USAGE
 
     if _is_local(args.input) and not os.path.exists(_local(args.input)):
         _error(f"{args.input}: no such file or folder")
