@@ -18,6 +18,11 @@ FORMATS = ("text", "json", "jsonl", "tsv")
 # for the encoder to batch windows of similar length (32 at a time ran about 10% slower).
 FILES_PER_BATCH = 128
 
+USAGE = """keyextract [options] FILE [FILE ...]
+       keyextract eval DATA.jsonl [options]      precision, recall, F1 against gold keyphrases
+       keyextract spark INPUT OUTPUT [options]   a keyphrase column for a table, with Apache Spark
+       (keyextract eval --help, keyextract spark --help: their options)"""
+
 EPILOG = """\
 examples:
   keyextract paper.txt --top 5
@@ -26,7 +31,10 @@ examples:
   keyextract doc.txt --model ./models/albert-small --diversity 0.5 --max-words 4
 
 Default encoders: %(en)s (English) and %(zh)s (Chinese),
-fetched from the Hugging Face Hub on first use; pass a local folder with --model when offline.
+from the Hugging Face cache or the Hub. Where one cannot be had (not cached, Hub unreachable),
+an encoder carried by an installed package stands in (all-MiniLM-L6-v2 for English,
+multilingual-e5-small for Chinese; the offline extra) and a note on stderr says so.
+--format json/jsonl name each document's encoder. A --model that cannot be loaded is an error.
 Exit status: 0 on success, 1 if some input could not be read, 2 on bad options or model errors.
 """
 
@@ -111,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(
         prog="keyextract",
+        usage=USAGE,
         description="Extract keyphrases from English and Chinese documents with ALBERT embeddings.",
         epilog=EPILOG % DEFAULT_MODELS,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -137,8 +146,9 @@ class _Writer:
         elif self.fmt == "json":
             self._out("[")
 
-    def write(self, source: str, keywords: list) -> None:
-        record = {"source": source, "keywords": [k.to_dict() for k in keywords]}
+    def write(self, source: str, keywords: list, model: str | None = None) -> None:
+        """One document's keyphrases; ``model`` names its encoder (json/jsonl; None if none ran)."""
+        record = {"source": source, "model": model, "keywords": [k.to_dict() for k in keywords]}
         if self.fmt == "json":
             body = json.dumps(record, ensure_ascii=False, indent=2).replace("\n", "\n  ")
             self._out(("," if self.count else "") + "\n  " + body)
@@ -173,7 +183,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_intermixed_args(argv)
     try:
         extractor = make_extractor(args)
-    except InputError as exc:
+        _check_model(args.model)
+    except KeyextractError as exc:
         print(f"keyextract: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if args.files.count("-") > 1:
@@ -201,17 +212,27 @@ def run(argv: Sequence[str] | None = None) -> int:
                 sources.append(source)
                 texts.append(text)
             try:
-                results = extractor.extract_batch(texts, top_n=args.top, progress=False)
+                # documents: the bar over files; within a long document, the extractor's bars
+                results = extractor.extract_batch(texts, top_n=args.top, progress=False if args.quiet else None)
             except KeyextractError as exc:
                 bar.write(f"keyextract: error: {exc}", file=sys.stderr)
                 return EXIT_USAGE
-            for source, keywords in zip(sources, results):
+            for source, text, keywords in zip(sources, texts, results):
                 if not keywords:
                     bar.write(f"keyextract: note: {source}: no keyphrase candidates found", file=sys.stderr)
-                writer.write(source, keywords)
+                model = extractor.models_.get(extractor.language(text)) if keywords else None
+                writer.write(source, keywords, model)
             bar.update(len(group))
     writer.finish()
     return status
+
+
+def _check_model(model: str | None) -> None:
+    """Fail before reading any input on a --model that cannot load here (ModelLoadError)."""
+    if model is not None:
+        from .encoder import locate_model
+
+        locate_model(model)
 
 
 def _run_eval(argv: list[str]) -> int:
@@ -234,14 +255,16 @@ def _run_eval(argv: list[str]) -> int:
     add_extraction_options(parser)
     args = parser.parse_intermixed_args(argv)
     try:
-        records = read_dataset(args.data)[: args.limit]
         extractor = make_extractor(args)
+        _check_model(args.model)
+        records = read_dataset(args.data)[: args.limit]
         result = evaluate(records, extractor, top=args.top, progress=not args.quiet and sys.stderr.isatty())
     except KeyextractError as exc:
         print(f"keyextract: error: {exc}", file=sys.stderr)
         return EXIT_USAGE if not isinstance(exc, InputError) else EXIT_INPUT
     if args.format == "json":
-        payload = {"data": args.data, "model": extractor.model, **result.to_dict()}
+        payload = {"data": args.data, "model": extractor.model, "models": getattr(extractor, "models_", {}),
+                   **result.to_dict()}
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         return 0
     lines = [
@@ -271,7 +294,8 @@ def _run_spark(argv: list[str]) -> int:
         prog="keyextract spark",
         description="Add a keyphrase column, array<struct<phrase, score>>, to a table of documents "
         "with Apache Spark: read Parquet or JSON lines (a file or a folder), write the same "
-        "rows with the new column (OUTPUT is a folder of part files). Needs pip install keyextract[spark].",
+        "rows with the new column (OUTPUT is a folder of part files). Needs pyspark, pandas and "
+        "pyarrow (the spark extra) and Java 17 or later.",
         epilog="examples:\n"
         "  keyextract spark docs.parquet tagged/ --text-col abstract --model ./all-MiniLM-L6-v2\n"
         "  keyextract spark docs/ tagged/ --format jsonl --output-format parquet --top 10\n"
