@@ -29,6 +29,8 @@ examples:
   keyextract a.txt b.txt --format jsonl > keyphrases.jsonl
   cat article.txt | keyextract - --lang zh
   keyextract doc.txt --model ./models/albert-small --diversity 0.5 --max-words 4
+  keyextract eval gold.jsonl --top 5 10
+  keyextract spark docs.parquet tagged/ --text-col abstract
 
 Default encoders: %(en)s (English) and %(zh)s (Chinese),
 from the Hugging Face cache or the Hub. Where one cannot be had (not cached, Hub unreachable),
@@ -93,7 +95,7 @@ def add_extraction_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=_int_at_least(1), default=DEFAULT_BATCH_SIZE,
                         help=f"encoder windows per forward pass (default {DEFAULT_BATCH_SIZE})")
     parser.add_argument("--quantize", action="store_true", help="int8 dynamic quantization of the encoder (CPU): faster")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars (on a terminal: over several files, and within a long document)")
 
 
 def make_extractor(args: argparse.Namespace):

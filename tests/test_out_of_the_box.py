@@ -4,13 +4,16 @@ Hugging Face cache; README's install and first example; model errors that need n
 
 from __future__ import annotations
 
+import http.server
 import importlib.metadata
 import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -111,6 +114,56 @@ def test_english_and_chinese_offline_name_their_encoders(tmp_path, e5_cache) -> 
     assert "building multilingual-e5-small" not in proc.stderr  # built once, by the fixture
 
 
+def test_a_cached_default_is_used_offline_without_a_note(tmp_path, en_model_dir) -> None:
+    """The default ALBERT stays the default where it is in the Hugging Face cache."""
+    name = "sentence-transformers/paraphrase-albert-small-v2"
+    repo = tmp_path / "hf" / "hub" / ("models--" + name.replace("/", "--"))
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text("0" * 40)
+    shutil.copytree(en_model_dir, repo / "snapshots" / ("0" * 40))  # the tiny ALBERT stands in
+    (tmp_path / "doc.txt").write_text(read_dev("inspec_dev", 1)[0]["text"], encoding="utf-8")
+    env = {**fresh_env(tmp_path), "HF_HOME": str(tmp_path / "hf")}
+    proc = keyextract(["doc.txt", "--format", "jsonl"], env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    (record,) = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert (record["model"], len(record["keywords"])) == (name, 5)
+    assert "keyextract: note: encoding" not in proc.stderr
+
+
+class _NotFound(http.server.BaseHTTPRequestHandler):
+    """A Hub that answers, but has nothing: every request gets 404."""
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        self.send_response(404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_HEAD = do_GET
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_a_failed_download_of_the_default_falls_back(tmp_path) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotFound)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        (tmp_path / "doc.txt").write_text(read_dev("inspec_dev", 1)[0]["text"], encoding="utf-8")
+        env = {**fresh_env(tmp_path), "HF_ENDPOINT": f"http://127.0.0.1:{server.server_port}"}
+        proc = keyextract(["doc.txt", "--format", "jsonl"], env, cwd=tmp_path)
+    finally:
+        server.shutdown()
+    assert proc.returncode == 0, proc.stderr
+    (record,) = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert (record["model"], len(record["keywords"])) == (MINILM_LABEL, 5)
+    (note,) = [line for line in proc.stderr.splitlines() if line.startswith("keyextract: note: encoding")]
+    assert note.startswith(
+        f"keyextract: note: encoding English with {MINILM_LABEL}: the default encoder "
+        "sentence-transformers/paraphrase-albert-small-v2 could not be downloaded ("
+    )
+    assert note.endswith("(get it with: hf download sentence-transformers/paraphrase-albert-small-v2)")
+
+
 # -- model errors: at once, without torch, with the command that exists ------------------------------
 
 FAST_ERRORS = """
@@ -204,7 +257,8 @@ sys.stdout.write(repr((proc.returncode, proc.stdout.read().decode(), seen.decode
 def test_one_long_document_shows_progress_on_a_terminal(en_model_dir, tmp_path) -> None:
     long_doc = tmp_path / "long.txt"
     long_doc.write_text("\n".join(r["text"] for r in read_dev("inspec_dev", 40)), encoding="utf-8")
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    # one torch thread: two spin against other jobs on a busy machine (40x slower here)
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "OMP_NUM_THREADS": "1"}
     base = [sys.executable, "-m", "keyextract", str(long_doc), "--model", en_model_dir, "--batch-size", "1"]
     runs = {}
     for name, extra in (("shown", []), ("quiet", ["-q"])):
