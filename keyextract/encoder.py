@@ -124,7 +124,7 @@ def _folder_error(name: str, exc: BaseException) -> ModelLoadError:
 
 # How long an answer of _hub_reachable holds: one probe serves all the models a run loads.
 _PROBE_TTL = 60.0
-_probe: tuple[float, bool] | None = None
+_probes: dict[str, tuple[float, bool]] = {}  # endpoint -> (time.monotonic() of the probe, answer)
 
 
 def _hub_reachable(timeout: float = 3.0) -> bool:
@@ -136,19 +136,20 @@ def _hub_reachable(timeout: float = 3.0) -> bool:
     import time
     from urllib.parse import urlparse
 
-    global _probe
     if os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}:
         return False
-    if _probe is not None and time.monotonic() - _probe[0] < _PROBE_TTL:
-        return _probe[1]
-    url = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+    probed = _probes.get(endpoint)
+    if probed is not None and time.monotonic() - probed[0] < _PROBE_TTL:
+        return probed[1]
+    url = urlparse(endpoint)
     try:
         port = url.port or (443 if url.scheme == "https" else 80)
         with socket.create_connection((url.hostname, port), timeout=timeout):
             reachable = True
     except (OSError, ValueError):
         reachable = False
-    _probe = (time.monotonic(), reachable)
+    _probes[endpoint] = (time.monotonic(), reachable)
     return reachable
 
 
