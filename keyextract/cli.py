@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from . import __version__
 from .documents import DEFAULT_MAX_BYTES, read_document
-from .errors import InputError, KeyextractError
+from .errors import EXIT_INPUT, EXIT_USAGE, InputError, KeyextractError
 from .extractor import DEFAULT_BATCH_SIZE, progress_bar
 from .markup import MARKUP_MODES, MARKUP_SUFFIXES
 
@@ -19,8 +19,11 @@ FORMATS = ("text", "json", "jsonl", "tsv")
 # Files are read and extracted this many at a time, and their results written at once: enough
 # for the encoder to batch windows of similar length (32 at a time ran about 10% slower).
 FILES_PER_BATCH = 128
-EXIT_INPUT = 1  # some input could not be read; the others' results were printed
-EXIT_USAGE = 2  # bad options or unusable model: nothing was done
+
+USAGE = """keyextract [options] FILE [FILE ...]
+       keyextract eval DATA.jsonl [options]      precision, recall, F1 against gold keyphrases
+       keyextract spark INPUT OUTPUT [options]   a keyphrase column for a table, with Apache Spark
+       (keyextract eval --help, keyextract spark --help: their options)"""
 
 EPILOG = """\
 examples:
@@ -29,9 +32,14 @@ examples:
   cat article.txt | keyextract - --lang zh
   keyextract doc.txt --model ./models/albert-small --diversity 0.5 --max-words 4
   keyextract page.html --format json       # markup stripped; spans point into page.html
+  keyextract eval gold.jsonl --top 5 10
+  keyextract spark docs.parquet tagged/ --text-col abstract
 
 Default encoders: %(en)s (English) and %(zh)s (Chinese),
-fetched from the Hugging Face Hub on first use; pass a local folder with --model when offline.
+from the Hugging Face cache or the Hub. Where one cannot be had (not cached, Hub unreachable),
+an encoder carried by an installed package stands in (all-MiniLM-L6-v2 for English,
+multilingual-e5-small for Chinese; the offline extra) and a note on stderr says so.
+--format json/jsonl name each document's encoder. A --model that cannot be loaded is an error.
 Exit status: 0 on success, 1 if some input could not be read, 2 on bad options or model errors.
 """
 
@@ -95,7 +103,7 @@ def add_extraction_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--markup", choices=MARKUP_MODES, default=None,
                         help="read documents as HTML/XML and strip the markup: auto (default: when the content "
                         "is markup; files named .html/.htm/.xhtml/.xml always), html (always) or none (never)")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars (on a terminal: over several files, and within a long document)")
 
 
 def make_extractor(args: argparse.Namespace):
@@ -125,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(
         prog="keyextract",
+        usage=USAGE,
         description="Extract keyphrases from English and Chinese documents with ALBERT embeddings.",
         epilog=EPILOG % DEFAULT_MODELS,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -151,8 +160,9 @@ class _Writer:
         elif self.fmt == "json":
             self._out("[")
 
-    def write(self, source: str, keywords: list) -> None:
-        record = {"source": source, "keywords": [k.to_dict() for k in keywords]}
+    def write(self, source: str, keywords: list, model: str | None = None) -> None:
+        """One document's keyphrases; ``model`` names its encoder (json/jsonl; None if none ran)."""
+        record = {"source": source, "model": model, "keywords": [k.to_dict() for k in keywords]}
         if self.fmt == "json":
             body = json.dumps(record, ensure_ascii=False, indent=2).replace("\n", "\n  ")
             self._out(("," if self.count else "") + "\n  " + body)
@@ -187,7 +197,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_intermixed_args(argv)
     try:
         extractor = make_extractor(args)
-    except InputError as exc:
+        _check_model(args.model)
+    except KeyextractError as exc:
         print(f"keyextract: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if args.files.count("-") > 1:
@@ -216,14 +227,16 @@ def run(argv: Sequence[str] | None = None) -> int:
                 texts.append(text)
                 markups.append(_markup_of(path, args.markup))
             try:
-                results = _extract_by_markup(extractor, texts, markups, args.top)
+                results, models = _extract_by_markup(
+                    extractor, texts, markups, args.top, progress=False if args.quiet else None
+                )
             except KeyextractError as exc:
                 bar.write(f"keyextract: error: {exc}", file=sys.stderr)
                 return EXIT_USAGE
-            for source, keywords in zip(sources, results):
+            for source, keywords, model in zip(sources, results, models):
                 if not keywords:
                     bar.write(f"keyextract: note: {source}: no keyphrase candidates found", file=sys.stderr)
-                writer.write(source, keywords)
+                writer.write(source, keywords, model)
             bar.update(len(group))
     writer.finish()
     return status
@@ -237,19 +250,34 @@ def _markup_of(path: str, option: str | None) -> str:
     return "html" if path != "-" and path.lower().endswith(MARKUP_SUFFIXES) else "auto"
 
 
-def _extract_by_markup(extractor, texts: list[str], markups: list[str], top: int) -> list[list]:
-    """``extract_batch`` over the texts of each markup setting; results in input order."""
+def _extract_by_markup(
+    extractor, texts: list[str], markups: list[str], top: int, progress: bool | None
+) -> tuple[list[list], list[str | None]]:
+    """``extract_batch`` over the texts of each markup setting; results in input order, with the
+    name of the encoder of each text that had keyphrases (None for the others)."""
     results: list[list] = [[] for _ in texts]
+    models: list[str | None] = [None for _ in texts]
     for markup in sorted(set(markups)):
         chosen = [i for i, m in enumerate(markups) if m == markup]
         variant = extractor
         if markup != extractor.markup:  # same settings and loaded encoders, other markup
             variant = copy.copy(extractor)
             variant.markup = markup
-        found = variant.extract_batch([texts[i] for i in chosen], top_n=top, progress=False)
+        # documents: the caller's bar over files; within a long document, the extractor's bars
+        found = variant.extract_batch([texts[i] for i in chosen], top_n=top, progress=progress)
         for i, keywords in zip(chosen, found):
             results[i] = keywords
-    return results
+            if keywords:
+                models[i] = variant.models_.get(variant.language(texts[i]))
+    return results, models
+
+
+def _check_model(model: str | None) -> None:
+    """Fail before reading any input on a --model that cannot load here (ModelLoadError)."""
+    if model is not None:
+        from .encoder import locate_model
+
+        locate_model(model)
 
 
 def _run_eval(argv: list[str]) -> int:
@@ -272,14 +300,16 @@ def _run_eval(argv: list[str]) -> int:
     add_extraction_options(parser)
     args = parser.parse_intermixed_args(argv)
     try:
-        records = read_dataset(args.data)[: args.limit]
         extractor = make_extractor(args)
+        _check_model(args.model)
+        records = read_dataset(args.data)[: args.limit]
         result = evaluate(records, extractor, top=args.top, progress=not args.quiet and sys.stderr.isatty())
     except KeyextractError as exc:
         print(f"keyextract: error: {exc}", file=sys.stderr)
         return EXIT_USAGE if not isinstance(exc, InputError) else EXIT_INPUT
     if args.format == "json":
-        payload = {"data": args.data, "model": extractor.model, **result.to_dict()}
+        payload = {"data": args.data, "model": extractor.model, "models": getattr(extractor, "models_", {}),
+                   **result.to_dict()}
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         return 0
     lines = [
@@ -309,7 +339,8 @@ def _run_spark(argv: list[str]) -> int:
         prog="keyextract spark",
         description="Add a keyphrase column, array<struct<phrase, score>>, to a table of documents "
         "with Apache Spark: read Parquet or JSON lines (a file or a folder), write the same "
-        "rows with the new column (OUTPUT is a folder of part files). Needs pip install keyextract[spark].",
+        "rows with the new column (OUTPUT is a folder of part files). Needs pyspark, pandas and "
+        "pyarrow (the spark extra) and Java 17 or later.",
         epilog="examples:\n"
         "  keyextract spark docs.parquet tagged/ --text-col abstract --model ./all-MiniLM-L6-v2\n"
         "  keyextract spark docs/ tagged/ --format jsonl --output-format parquet --top 10\n"

@@ -8,6 +8,7 @@ split into overlapping windows, all of them encoded, so nothing is truncated.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -23,6 +24,9 @@ PHRASE_ROWS = 32
 # Vectors of this many distinct phrases (the most recently used) are kept per encoder: phrases
 # recur across documents, and a stream of single ``extract`` calls re-encodes none of them.
 PHRASE_CACHE = 20_000
+# Encoder work of at least this many forward passes gets a progress bar when one is asked for:
+# with all-MiniLM-L6-v2 on 2 CPU threads, 25 passes of 8 windows take about 5 s.
+LONG_WORK_PASSES = 25
 # Token budgets beyond this are placeholders (transformers uses 1e30 for "no limit").
 _SANE_MAX_LENGTH = 100_000
 
@@ -54,77 +58,171 @@ def resolve_device(device: str) -> str:
     return device
 
 
-def _load_error(name: str, exc: BaseException | None) -> ModelLoadError:
-    """A one-line message saying what failed and how to pass a local folder instead."""
-    if os.path.isdir(name):
-        if not os.path.isfile(os.path.join(name, "config.json")):
-            return ModelLoadError(f"cannot load model from folder {name!r}: it has no config.json, so it is not a transformers model folder")
-        lines = str(exc).strip().splitlines() if exc is not None else []
-        reason = lines[0] if lines else type(exc).__name__
-        return ModelLoadError(
-            f"cannot load model from folder {name!r}: {reason} "
-            "(a model folder needs config.json, the weights and the tokenizer files)"
+class ModelUnavailable(ModelLoadError):
+    """A Hub model that is not in the local cache and could not be downloaded now.
+
+    The one model error after which a default encoder may be replaced by an embedded one
+    (``keyextract.offline``); ``reason`` says why, for that note.
+    """
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(
+            f"cannot load model {name!r}: it {reason}. Download it where the Hub is reachable "
+            f"(hf download {name} --local-dir DIR) and pass --model DIR / model=DIR"
         )
-    if os.path.exists(name):
-        return ModelLoadError(f"cannot load model {name!r}: it is a file, not a model folder")
-    return ModelLoadError(
-        f"cannot load model {name!r}: it is not a local folder, not in the Hugging Face cache, and "
-        "could not be fetched from the Hub (offline, or no such model). Download it where the Hub "
-        f"is reachable (huggingface-cli download {name} --local-dir DIR) and pass --model DIR / model=DIR"
+        self.name, self.reason = name, reason
+
+
+# What only a path can start with: /x, ./x, ../x, ~/x, C:\x or C:/x.
+_PATH_START = re.compile(r"^(?:/|~|\.\.?(?:[/\\]|$)|[A-Za-z]:[/\\])")
+
+
+def is_local_path(name: str) -> bool:
+    """Whether the model ``name`` means a local folder rather than a Hub id (``org/name``).
+
+    An existing file or folder of that name is local, so is anything a Hub id cannot be: a
+    path that is absolute, starts with ``./``, ``../`` or ``~``, holds a backslash or more than
+    one slash. Anything else (``name``, ``org/name``) is a Hub id.
+    """
+    return (
+        os.path.exists(os.path.expanduser(name))
+        or bool(_PATH_START.match(name))
+        or "\\" in name
+        or name.count("/") > 1
     )
 
 
+def check_model(name: str) -> None:
+    """Raise ``ModelLoadError`` at once for a local path that cannot be a model folder.
+
+    Needs neither torch nor the network: a path that does not exist, a file, a folder without
+    ``config.json``. Hub ids and plausible folders pass (loading tells the rest).
+    """
+    if not is_local_path(name):
+        return
+    path = os.path.expanduser(name)
+    if not os.path.exists(path):
+        raise ModelLoadError(f"cannot load model {name!r}: there is no such folder")
+    if not os.path.isdir(path):
+        raise ModelLoadError(f"cannot load model {name!r}: it is a file, not a model folder")
+    if not os.path.isfile(os.path.join(path, "config.json")):
+        raise ModelLoadError(
+            f"cannot load model from folder {name!r}: it has no config.json, so it is not a "
+            "transformers model folder"
+        )
+
+
+def _folder_error(name: str, exc: BaseException) -> ModelLoadError:
+    """A one-line message for a model folder that exists but does not load."""
+    lines = str(exc).strip().splitlines()
+    reason = lines[0] if lines else type(exc).__name__
+    return ModelLoadError(
+        f"cannot load model from folder {name!r}: {reason} "
+        "(a model folder needs config.json, the weights and the tokenizer files)"
+    )
+
+
+# How long an answer of _hub_reachable holds: one probe serves all the models a run loads.
+_PROBE_TTL = 60.0
+_probes: dict[str, tuple[float, bool]] = {}  # endpoint -> (time.monotonic() of the probe, answer)
+
+
 def _hub_reachable(timeout: float = 3.0) -> bool:
-    """Whether the Hub's host answers at all; saves a minute of retries when offline."""
+    """Whether the Hub's host answers at all; saves a minute of retries when offline.
+
+    ``HF_HUB_OFFLINE=1`` means no. The answer is reused for ``_PROBE_TTL`` seconds.
+    """
     import socket
+    import time
     from urllib.parse import urlparse
 
     if os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}:
         return False
-    url = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
-    port = url.port or (443 if url.scheme == "https" else 80)
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+    probed = _probes.get(endpoint)
+    if probed is not None and time.monotonic() - probed[0] < _PROBE_TTL:
+        return probed[1]
+    url = urlparse(endpoint)
     try:
+        port = url.port or (443 if url.scheme == "https" else 80)
         with socket.create_connection((url.hostname, port), timeout=timeout):
-            return True
-    except OSError:
+            reachable = True
+    except (OSError, ValueError):
+        reachable = False
+    _probes[endpoint] = (time.monotonic(), reachable)
+    return reachable
+
+
+def _in_hub_cache(name: str) -> bool:
+    """Whether the Hugging Face cache holds a config.json of the Hub model ``name``."""
+    from huggingface_hub import try_to_load_from_cache
+
+    try:
+        return isinstance(try_to_load_from_cache(name, "config.json"), str)
+    except Exception:  # noqa: BLE001 - a name that is no valid repo id is not in the cache
         return False
+
+
+def locate_model(name: str) -> tuple[str, bool]:
+    """Where ``name`` loads from, decided without torch: ``(folder, True)`` for a local folder,
+    ``(name, False)`` for a Hub id that is cached or can be downloaded.
+
+    Raises ``ModelLoadError`` for an unusable local path and ``ModelUnavailable`` for a Hub id
+    that is not cached while the Hub cannot be reached (``HF_HUB_OFFLINE=1`` counts as that).
+    """
+    check_model(name)
+    if is_local_path(name):
+        return os.path.expanduser(name), True
+    if not _in_hub_cache(name) and not _hub_reachable():
+        raise ModelUnavailable(name, "is not in the Hugging Face cache and the Hub cannot be reached")
+    return name, False
 
 
 def _load_pretrained(name: str):
     """Tokenizer and model from a local folder, the local cache, or the Hub, in that order."""
+    source, local = locate_model(name)
     from transformers import AutoModel, AutoTokenizer
 
     def load(**kwargs):
-        return AutoTokenizer.from_pretrained(name, **kwargs), AutoModel.from_pretrained(name, **kwargs)
+        return AutoTokenizer.from_pretrained(source, **kwargs), AutoModel.from_pretrained(source, **kwargs)
 
     errors = (OSError, ValueError, KeyError, ImportError, TypeError)
-    if os.path.exists(name):
+    if local:
         try:
             return load()
         except errors as exc:
-            raise _load_error(name, exc) from None
+            raise _folder_error(name, exc) from None
     try:
         return load(local_files_only=True)
     except errors:
-        pass
+        pass  # not (completely) cached
     if not _hub_reachable():
-        raise _load_error(name, None)
+        raise ModelUnavailable(name, "is not (completely) in the Hugging Face cache and the Hub cannot be reached")
     try:
         return load()
     except errors as exc:
-        raise _load_error(name, exc) from None
+        lines = str(exc).strip().splitlines()
+        raise ModelUnavailable(name, f"could not be downloaded ({lines[0] if lines else type(exc).__name__})") from None
 
 
 class Encoder:
     """A transformers encoder behind one narrow interface: texts in, token and text vectors out."""
 
     def __init__(
-        self, model: str, device: str = "auto", max_length: int | None = None, quantize: bool = False
+        self,
+        model: str,
+        device: str = "auto",
+        max_length: int | None = None,
+        quantize: bool = False,
+        name: str | None = None,
     ) -> None:
         """Load tokenizer and model for ``model`` (hub name or local folder).
 
-        ``quantize`` applies dynamic int8 quantization to the linear layers (CPU only).
+        ``quantize`` applies dynamic int8 quantization to the linear layers (CPU only);
+        ``name`` is what outputs call the encoder (default: ``model``). Raises
+        ``ModelLoadError`` (``ModelUnavailable`` for a Hub model that cannot be had now).
         """
+        locate_model(model)  # fails fast, before torch is imported
         import torch
         from huggingface_hub.utils import logging as hub_logging
         from transformers.utils import logging as hf_logging
@@ -132,7 +230,7 @@ class Encoder:
         hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()
         hub_logging.set_verbosity_error()
-        self.name = model
+        self.name = name or model
         self.device = resolve_device(device)
         self.tokenizer, self.model = _load_pretrained(model)
         if not getattr(self.tokenizer, "is_fast", False):
@@ -189,13 +287,22 @@ class Encoder:
         return [(s, s + self.capacity) for s in starts]
 
     def encode(
-        self, texts: Sequence[str], with_tokens: bool = True, batch_size: int = 8
+        self,
+        texts: Sequence[str],
+        with_tokens: bool = True,
+        batch_size: int = 8,
+        progress: bool = False,
+        unit: str = "window",
     ) -> list[TokenVectors]:
         """Encode ``texts``: windows of all texts are batched together, longest first.
 
         ``with_tokens=False`` returns only the document vectors (token vectors and offsets
-        empty): nothing the size of a text's tokens is kept.
+        empty): nothing the size of a text's tokens is kept. ``progress=True`` shows a bar on
+        stderr over the windows (counted in ``unit``) when they take at least
+        ``LONG_WORK_PASSES`` forward passes.
         """
+        from .progress import progress_bar
+
         torch = self._torch
         enc = self.tokenizer(
             list(texts), add_special_tokens=False, return_offsets_mapping=with_tokens, verbose=False
@@ -212,8 +319,10 @@ class Encoder:
         doc_sums = np.zeros((len(texts), self.dim), np.float64)
         doc_counts = np.zeros(len(texts), np.float64)
         pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
-        with torch.inference_mode():
-            for batch in self._batches(jobs, batch_size):
+        batches = self._batches(jobs, batch_size)
+        long_work = progress and len(batches) >= LONG_WORK_PASSES
+        with torch.inference_mode(), progress_bar(len(jobs), long_work, unit) as bar:
+            for batch in batches:
                 seqs = [self.prefix + ids_per_text[t][s:e] + self.suffix for t, s, e in batch]
                 width = max(len(seq) for seq in seqs)
                 input_ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
@@ -234,6 +343,7 @@ class Encoder:
                     if hidden_np is not None and e > s:
                         token_sums[t][s:e] += hidden_np[i, p : p + e - s]
                         token_counts[t][s:e] += 1
+                bar.update(len(batch))
         results = []
         for t in range(len(texts)):
             offsets = np.asarray(enc["offset_mapping"][t], dtype=np.int64).reshape(-1, 2) if with_tokens else np.zeros((0, 2), np.int64)
@@ -252,12 +362,13 @@ class Encoder:
         """
         return [jobs[i : i + batch_size] for i in range(0, len(jobs), batch_size)]
 
-    def embed(self, texts: Sequence[str], batch_size: int = 8) -> np.ndarray:
+    def embed(self, texts: Sequence[str], batch_size: int = 8, progress: bool = False) -> np.ndarray:
         """Mask-aware mean-pooled vectors of short ``texts`` (phrases), each encoded alone.
 
         Phrases go ``PHRASE_ROWS x batch_size`` to a forward pass: on the 9,449 distinct
         candidates of 500 Inspec abstracts 256 rows a pass took 7.2 s, 64 rows 8.4 s, 32 rows
-        10.5 s. Phrases seen lately (``PHRASE_CACHE``) are not encoded again.
+        10.5 s. Phrases seen lately (``PHRASE_CACHE``) are not encoded again. ``progress``: a
+        bar over the phrases to encode, as in ``encode``.
         """
         if not texts:
             return np.zeros((0, self.dim), np.float32)
@@ -268,7 +379,9 @@ class Encoder:
                 self._phrases.move_to_end(t)
         missing = [t for t in distinct if t not in known]
         if missing:
-            fresh = self.encode(missing, with_tokens=False, batch_size=PHRASE_ROWS * batch_size)
+            fresh = self.encode(
+                missing, with_tokens=False, batch_size=PHRASE_ROWS * batch_size, progress=progress, unit="phrase"
+            )
             known.update((t, r.doc_vector) for t, r in zip(missing, fresh))
             with self._phrases_lock:
                 for t in missing:
@@ -295,12 +408,22 @@ _LOADED: dict[tuple, Encoder] = {}
 _LOADED_LOCK = threading.Lock()
 
 
-def load_encoder(model: str, device: str = "auto", max_length: int | None = None, quantize: bool = False) -> Encoder:
-    """The encoder for these settings, loaded once per process and shared by every extractor."""
-    key = (model, resolve_device(device), max_length, quantize)
+def load_encoder(
+    model: str,
+    device: str = "auto",
+    max_length: int | None = None,
+    quantize: bool = False,
+    name: str | None = None,
+) -> Encoder:
+    """The encoder for these settings, loaded once per process and shared by every extractor.
+
+    A model that cannot be had fails before torch is imported (``locate_model``).
+    """
+    locate_model(model)
+    key = (model, resolve_device(device), max_length, quantize, name)
     with _LOADED_LOCK:
         if key not in _LOADED:
-            _LOADED[key] = Encoder(model, device=key[1], max_length=max_length, quantize=quantize)
+            _LOADED[key] = Encoder(model, device=key[1], max_length=max_length, quantize=quantize, name=name)
         return _LOADED[key]
 
 

@@ -1,4 +1,8 @@
-"""Exceptions raised by keyextract; each carries a one-line message meant for the user."""
+"""Exceptions raised by keyextract, each with a one-line message meant for the user, and the
+exit statuses the commands (``keyextract``, ``keyextract eval``, ``keyextract spark``) map them to."""
+
+EXIT_INPUT = 1  # some input could not be read; the others' results were printed
+EXIT_USAGE = 2  # bad options or unusable model: nothing was done
 
 
 class KeyextractError(Exception):

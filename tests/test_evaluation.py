@@ -119,6 +119,7 @@ def test_eval_command(en_model_dir, tmp_path) -> None:
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert report["documents"] == 4 and set(report["macro"]) == {"5", "10"}
+    assert (report["model"], report["models"]) == (en_model_dir, {"en": en_model_dir})  # the encoder used
     assert all(0.0 <= v <= 1.0 for row in report["micro"].values() for v in row.values())
     text = subprocess.run(cmd + ["--limit", "2"], capture_output=True, text=True, timeout=120)
     lines = text.stdout.splitlines()

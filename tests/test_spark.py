@@ -8,8 +8,10 @@ would.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -31,20 +33,25 @@ TOP = 5
 
 @pytest.fixture(scope="module")
 def spark():
-    session = (
+    from keyextract.spark import _worker_python
+
+    with _worker_python(True, sys.executable):  # workers run this interpreter
+        session = _session_builder().getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def _session_builder():
+    return (
         SparkSession.builder.master("local[2]")
         .appName("keyextract-tests")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.default.parallelism", "2")
-        .config("spark.pyspark.python", sys.executable)
         .config("spark.driver.memory", "1g")
-        .getOrCreate()
     )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 @pytest.fixture(scope="module")
@@ -214,17 +221,30 @@ def test_command_parquet_round_trip(spark, en_model_dir, docs, expected, tmp_pat
 
 
 def test_command_jsonl_round_trip_in_a_new_process(en_model_dir, docs, expected, tmp_path):
-    """What a user runs: its own local Spark session, JSON lines in, JSON lines out."""
+    """What a user runs: a virtual environment's ``bin/keyextract``, not activated, so the PATH's
+    ``python3`` is another one (here one that fails at once; commonly one without pandas). Its
+    own local Spark session's workers must run the environment's interpreter. JSON lines in,
+    JSON lines out."""
     src, out = tmp_path / "docs.jsonl", tmp_path / "tagged"
     write_input(None, docs[:10], str(src), "jsonl")
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    env.pop("PYSPARK_PYTHON", None)
+    elsewhere = tmp_path / "elsewhere"  # first on the PATH
+    elsewhere.mkdir()
+    (elsewhere / "python3").write_text("#!/bin/sh\necho 'not this python3' >&2\nexit 1\n")
+    script = tmp_path / "venv-bin" / "keyextract"  # what pip writes for the console script
+    script.parent.mkdir()
+    script.write_text(f"#!{sys.executable}\nimport sys\nfrom keyextract.cli import main\nsys.exit(main())\n")
+    for path in (elsewhere / "python3", script):
+        path.chmod(0o755)
+    java = os.path.dirname(shutil.which("java") or "/usr/bin/java")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYSPARK_", "VIRTUAL_ENV"))}
+    env.update(PYTHONIOENCODING="utf-8", PATH=f"{elsewhere}:/usr/bin:/bin:{java}", PYTHONPATH=str(ROOT))
     proc = subprocess.run(
-        [sys.executable, "-m", "keyextract", "spark", str(src), str(out), "--text-col", "abstract",
+        [str(script), "spark", str(src), str(out), "--text-col", "abstract",
          "--output-col", "kp", "--top", "4", "--model", en_model_dir, "--master", "local[1]"],
-        capture_output=True, text=True, timeout=240, cwd=ROOT, env=env,
+        capture_output=True, text=True, timeout=240, cwd=tmp_path, env=env,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "not this python3" not in proc.stderr
     assert "Traceback" not in proc.stderr
     parts = sorted(out.glob("part-*.json"))
     assert parts and (out / "_SUCCESS").exists()
@@ -273,10 +293,10 @@ def test_command_without_pyspark(monkeypatch, tmp_path, capsys):
     monkeypatch.setitem(sys.modules, "pyspark.sql", None)
     monkeypatch.delitem(sys.modules, "keyextract.spark")
     monkeypatch.delattr(sys.modules["keyextract"], "spark")
-    with pytest.raises(ImportError, match=r"pip install keyextract\[spark\]"):
+    with pytest.raises(ImportError, match=r"pip install pyspark pandas pyarrow \(or install keyextract with its spark extra\)"):
         import keyextract.spark  # noqa: F401
     assert cli.run(["spark", str(tmp_path / "in.parquet"), str(tmp_path / "out")]) == cli.EXIT_USAGE
-    assert "pip install keyextract[spark]" in one_line(capsys.readouterr().err)
+    assert "pip install pyspark pandas pyarrow" in one_line(capsys.readouterr().err)
 
 
 def test_import_keyextract_stays_light():
@@ -295,3 +315,33 @@ def test_user_dict_file_is_read_on_the_driver(tmp_path):
     path.unlink()  # an executor does not see the driver's file
     worker_side = KeywordExtractor(**params)
     assert [c.phrase for c in worker_side._prepare("石墨烯材料").candidates] == ["石墨烯", "石墨烯材料", "材料"]
+
+
+def test_worker_python_for_a_new_session(monkeypatch):
+    """PYSPARK_PYTHON while the context starts: the user's setting, else (local) this interpreter."""
+    from keyextract.spark import _worker_python
+
+    def inside(local, configured):
+        with _worker_python(local, configured):
+            return os.environ.get("PYSPARK_PYTHON")
+
+    monkeypatch.delenv("PYSPARK_PYTHON", raising=False)
+    assert inside(True, None) == sys.executable
+    assert inside(False, None) is None  # a cluster's workers are the cluster's business
+    assert inside(True, "/opt/py/bin/python") == inside(False, "/opt/py/bin/python") == "/opt/py/bin/python"
+    assert "PYSPARK_PYTHON" not in os.environ  # put back as it was
+    monkeypatch.setenv("PYSPARK_PYTHON", "/users/own/python")
+    assert inside(True, None) == "/users/own/python"
+    assert inside(True, "/opt/py/bin/python") == "/opt/py/bin/python"
+    assert os.environ["PYSPARK_PYTHON"] == "/users/own/python"
+
+
+def test_spark_module_does_not_import_the_cli():
+    """Exit statuses live in keyextract.errors: the CLI imports spark.py, never the reverse."""
+    tree = ast.parse((ROOT / "keyextract" / "spark.py").read_text(encoding="utf-8"))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    assert "cli" not in imported and "keyextract.cli" not in imported
+    code = "import sys, keyextract.spark; print('keyextract.cli' in sys.modules)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.stdout.strip() == "False", proc.stderr
