@@ -76,7 +76,7 @@ def main() -> None:
         f"`python bench/languages.py --limit {args.limit}` on {platform.machine()}, Python "
         f"{platform.python_version()}, {os.cpu_count()} cores. `keyextract.languages.detect_language` "
         f"(py3langid with its probability floor and English-stopword check; Han text by script). "
-        f"Model load {load:.2f} s, once per process.",
+        f"Model load {load:.2f} s, once per process. The machine is shared with other jobs: times are indicative.",
         "",
         "| set (language) | docs | text read | identified right (%) | taken for | ms a call |",
         "| --- | --- | --- | --- | --- | --- |",
