@@ -12,7 +12,8 @@ Identification (``detect_language``):
 2. Otherwise py3langid (a maintained fork of langid.py, Lui & Baldwin 2012; 139 languages,
    a bundled naive Bayes model that needs only numpy) ranks the first ``SAMPLE_CHARS``
    characters. Its answer stands when it is not English, has probability ``MIN_PROBABILITY``
-   or more, and the text holds no more English stopwords than stopwords of that language;
+   or more, and the text holds no more English stopwords than stopwords of that language
+   (for a language without a list: English stopwords are at most a tenth of its words);
    anything else is English, the default.
 
 Why py3langid: measured on the dev sets (300 documents each, 110 Portuguese; whole documents,
@@ -42,6 +43,9 @@ from .stopwords import load_stopwords
 SAMPLE_CHARS = 3000
 # py3langid's normalised probability below which its answer is not trusted (English instead).
 MIN_PROBABILITY = 0.5
+# A text in a language without a stopword list is English when more of its words than this
+# are English stopwords (Welsh "i", Serbian "a" and "on" are not enough).
+MAX_ENGLISH_SHARE = 0.1
 # Share of Han and kana characters that are kana from which a text is Japanese, not Chinese.
 MIN_KANA_SHARE = 0.2
 
@@ -196,9 +200,11 @@ def detect_language(text: str) -> str:
     if code == "en" or probability < MIN_PROBABILITY:
         return "en"
     words = [w.casefold() for w in _WORD_RE.findall(sample)]
-    if _stopword_count(words, "en") > _stopword_count(words, code):
-        return "en"
-    return code
+    english = _stopword_count(words, "en")
+    if code in UNTAGGED:
+        return "en" if english > _stopword_count(words, code) else code
+    # no list to compare with: English prose is some 40% stopwords, a stray "i" or "a" is not
+    return "en" if english > MAX_ENGLISH_SHARE * len(words) else code
 
 
 def handled_language(code: str) -> str | None:

@@ -37,6 +37,7 @@ from conftest import read_dev
         ("정부는 오늘 새로운 경제 대책을 발표했다.", "ko"),
         # languages keyextract has no stopword list for, or no word segmenter
         ("รัฐบาลประกาศมาตรการใหม่เพื่อช่วยเหลือเกษตรกร", "th"),
+        ("Mae'r llywodraeth wedi cyhoeddi cynllun newydd i gefnogi ffermwyr yng Nghymru eleni.", "cy"),
         ("政府は今日、新しい経済対策を発表しました。中小企業への支援が含まれています。", "ja"),
         # Chinese by its characters, with or without Latin terms
         ("本文提出基于BERT模型的关键词抽取方法。", "zh"),
