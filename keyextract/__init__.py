@@ -1,4 +1,5 @@
-"""keyextract: keyword and keyphrase extraction with ALBERT embeddings (English and Chinese).
+"""keyextract: keyword and keyphrase extraction with transformer embeddings (English, Chinese and
+some 50 other languages, keyextract.languages).
 
 >>> from keyextract import KeywordExtractor
 >>> extractor = KeywordExtractor()            # loads nothing yet

@@ -2,14 +2,15 @@
 
 English candidates are runs of adjectives and nouns that end in a noun (the pattern of
 EmbedRank and pke's noun phrases); Chinese candidates are runs of jieba's noun-like tags.
-Occurrences of one phrase that differ only in case are merged into one candidate.
+Occurrences of one phrase that differ only in case are merged into one candidate. Languages
+without a tagger get stopword- and punctuation-delimited n-grams (``untagged_candidates``).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from .chinese import ZH_VERBS, idf, specificity
 from .types import Candidate, Span, Token
@@ -186,3 +187,96 @@ def extract_candidates(
     ]
     candidates.sort(key=lambda c: (c.spans[0][0], c.spans[0][1]))
     return candidates
+
+
+# --- Languages without a tagger ------------------------------------------------------------
+
+
+def untagged_candidates(
+    text: str,
+    tokens: Sequence[Token],
+    stopwords: frozenset[str],
+    max_words: int = 2,
+    linkers: frozenset[str] = frozenset(),
+    word_key: Callable[[str], str] | None = None,
+) -> list[Candidate]:
+    """Candidate phrases of a text in a language without a tagger, ordered by first occurrence.
+
+    Stopword- and punctuation-delimited n-grams, as in RAKE (Rose et al. 2010) and YAKE
+    (Campos et al. 2020): runs of up to ``max_words`` content words (not stopwords) between
+    punctuation, numbers, non-prose tokens and phrase boundaries (``Token.break_before``), and
+    every sub-n-gram of them. Two content words may also be joined by one linker of the
+    language (``linkers``, case-folded: Portuguese ``de``, ``da``, ``do`` ...), which keeps
+    ``presidente da Câmara`` and ``força de paz``; no other stopword is ever inside a phrase.
+    Occurrences merge when their words have the same ``word_key`` (a lemmatizer's or
+    stemmer's; default: the case-folded word), and each candidate shows its most frequent form.
+    """
+    if max_words < 1:
+        raise ValueError(f"max_words must be >= 1, got {max_words}")
+    occurrences: dict[str, list[Span]] = {}
+    forms: dict[str, Counter[str]] = {}
+    first_seen: dict[str, int] = {}
+    first_token: dict[str, int] = {}
+    keys: dict[str, str] = {}
+    for run_start, run in _untagged_runs(tokens):
+        folded = [_norm(t).casefold() for t in run]
+        stop = [w in stopwords for w in folded]
+        for i in range(len(run)):
+            if stop[i]:
+                continue
+            words = 0
+            for j in range(i + 1, len(run) + 1):
+                if stop[j - 1]:
+                    # one linker between two content words; any other stopword ends the phrase
+                    if folded[j - 1] in linkers and j < len(run) and not stop[j] and not stop[j - 2]:
+                        continue
+                    break
+                words += 1
+                if words > max_words:
+                    break
+                start, end = run[i].start, run[j - 1].end
+                phrase = _phrase_text(text, start, end)
+                if len(phrase) < 2:
+                    continue
+                key = " ".join(_word_key(_norm(t), keys, word_key) for t in run[i:j])
+                first_token.setdefault(key, run_start + i)
+                occurrences.setdefault(key, []).append((start, end))
+                forms.setdefault(key, Counter())[phrase] += 1
+                first_seen.setdefault(phrase, start)
+    candidates = [
+        Candidate(_display_form(forms[key], first_seen), key, sorted(spans), first_token[key])
+        for key, spans in occurrences.items()
+    ]
+    candidates.sort(key=lambda c: (c.spans[0][0], c.spans[0][1]))
+    return candidates
+
+
+def _norm(token: Token) -> str:
+    return token.norm if token.norm is not None else token.text
+
+
+def _word_key(word: str, cache: dict[str, str], word_key: Callable[[str], str] | None) -> str:
+    key = cache.get(word)
+    if key is None:
+        folded = word.casefold()
+        key = cache[word] = word_key(folded) if word_key is not None else folded
+    return key
+
+
+def _untagged_runs(tokens: Sequence[Token]) -> Iterable[tuple[int, list[Token]]]:
+    """Maximal runs of word tokens (with a letter, not too long), each with the index of its
+    first token; anything else, and a phrase boundary, ends a run."""
+    run: list[Token] = []
+    first = 0
+    for k, token in enumerate(tokens):
+        if token.kind == "nonprose" or not _is_word(token) or token.break_before:
+            if run:
+                yield first, run
+            run = [token] if token.kind != "nonprose" and _is_word(token) else []
+            first = k
+        else:
+            if not run:
+                first = k
+            run.append(token)
+    if run:
+        yield first, run

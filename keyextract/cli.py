@@ -5,14 +5,17 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import logging
 import os
 import sys
+import textwrap
 from collections.abc import Sequence
 
 from . import __version__
 from .documents import DEFAULT_MAX_BYTES, read_document
 from .errors import EXIT_INPUT, EXIT_USAGE, InputError, KeyextractError
 from .extractor import DEFAULT_BATCH_SIZE, progress_bar
+from .languages import LANGS, language_note
 from .markup import MARKUP_MODES, MARKUP_SUFFIXES
 
 FORMATS = ("text", "json", "jsonl", "tsv")
@@ -35,11 +38,14 @@ examples:
   keyextract eval gold.jsonl --top 5 10
   keyextract spark docs.parquet tagged/ --text-col abstract
 
-Default encoders: %(en)s (English) and %(zh)s (Chinese),
+Default encoders: %(en)s (English),
+%(zh)s (Chinese) and %(multilingual)s (other languages),
 from the Hugging Face cache or the Hub. Where one cannot be had (not cached, Hub unreachable),
 an encoder carried by an installed package stands in (all-MiniLM-L6-v2 for English,
-multilingual-e5-small for Chinese; the offline extra) and a note on stderr says so.
+multilingual-e5-small for the others; the offline extra) and a note on stderr says so.
 --format json/jsonl name each document's encoder. A --model that cannot be loaded is an error.
+Languages (--lang): auto (detected per document), en, zh, and, without a part-of-speech tagger,
+%(untagged)s.
 Exit status: 0 on success, 1 if some input could not be read, 2 on bad options or model errors.
 """
 
@@ -80,10 +86,19 @@ def _float_range(low: float, high: float):
 _unit_interval = _float_range(0, 1)
 
 
+def _language(value: str) -> str:
+    if value not in LANGS:
+        raise argparse.ArgumentTypeError(f"unknown language {value!r}; allowed: {', '.join(LANGS)}")
+    return value
+
+
 def add_extraction_options(parser: argparse.ArgumentParser) -> None:
     """Model and extraction options, shared by the main command and its subcommands."""
-    parser.add_argument("--lang", choices=("auto", "en", "zh"), default="auto", help="document language (default auto)")
-    parser.add_argument("--model", help="encoder: Hugging Face Hub name or local folder (default: ALBERT per language)")
+    parser.add_argument("--lang", type=_language, default="auto", metavar="CODE",
+                        help="document language: auto (default: detected per document), en, zh, or the "
+                        "ISO 639-1 code of another language (pt, fr, de ...; listed below)")
+    parser.add_argument("--model", help="encoder: Hugging Face Hub name or local folder "
+                        "(default: ALBERT for English and Chinese, multilingual-e5-small for other languages)")
     parser.add_argument("--mode", choices=("isolated", "context"), default="isolated",
                         help="encode each phrase alone (default, best quality) or pool it from the document pass (fastest)")
     parser.add_argument("--position-weight", type=_float_range(0, 10), default=None,
@@ -129,13 +144,15 @@ def make_extractor(args: argparse.Namespace):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the main command."""
-    from .extractor import DEFAULT_MODELS
+    from .extractor import DEFAULT_MODELS, DEFAULT_MULTILINGUAL_MODEL
 
+    untagged = textwrap.fill(", ".join(code for code in LANGS if code not in ("auto", "en", "zh")), 95)
     parser = _Parser(
         prog="keyextract",
         usage=USAGE,
-        description="Extract keyphrases from English and Chinese documents with ALBERT embeddings.",
-        epilog=EPILOG % DEFAULT_MODELS,
+        description="Extract keyphrases from documents (English, Chinese and some 50 other languages) "
+        "with transformer embeddings.",
+        epilog=EPILOG % {**DEFAULT_MODELS, "multilingual": DEFAULT_MULTILINGUAL_MODEL, "untagged": untagged},
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("files", nargs="+", metavar="FILE", help="text files to read; - reads stdin")
@@ -208,6 +225,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     writer = _Writer(args.format, len(args.files) > 1)
     writer.start()
     status = 0
+    _route_language_log(None)  # said below, once per language, naming the file
+    noted: set[str] = set()
     show_bar = len(args.files) > 1 and not args.quiet and sys.stderr.isatty()
     with progress_bar(len(args.files), show_bar, unit="file") as bar:
         for start in range(0, len(args.files), FILES_PER_BATCH):
@@ -226,6 +245,9 @@ def run(argv: Sequence[str] | None = None) -> int:
                 sources.append(source)
                 texts.append(text)
                 markups.append(_markup_of(path, args.markup))
+            if args.lang == "auto":
+                for note in _language_notes(extractor, sources, texts, markups, noted):
+                    bar.write(note, file=sys.stderr)
             try:
                 results, models = _extract_by_markup(
                     extractor, texts, markups, args.top, progress=False if args.quiet else None
@@ -280,6 +302,44 @@ def _check_model(model: str | None) -> None:
         locate_model(model)
 
 
+def _language_notes(extractor, sources: list[str], texts: list[str], markups: list[str], noted: set[str]) -> list[str]:
+    """One note for each language other than English and Chinese found in ``texts`` and not
+    in ``noted`` (which is updated): ``keyextract: note: FILE: Portuguese (pt) detected; ...``."""
+    notes = []
+    for source, text, markup in zip(sources, texts, markups):
+        variant = extractor
+        if markup != extractor.markup:
+            variant = copy.copy(extractor)
+            variant.markup = markup
+        lang = variant.language(text)
+        if lang not in ("en", "zh") and lang not in noted and text.strip():
+            noted.add(lang)
+            notes.append(f"keyextract: note: {source}: {language_note(lang)}")
+    return notes
+
+
+class _LanguageLogHandler(logging.Handler):
+    """Writes the extractor's language notes to stderr as ``keyextract: note: SOURCE: ...``."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(logging.INFO)
+        self.source = source
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"keyextract: note: {self.source}: {record.getMessage()}", file=sys.stderr)
+
+
+def _route_language_log(source: str | None) -> None:
+    """Send the ``keyextract.languages`` log to stderr naming ``source``, or nowhere (``None``:
+    the caller says it itself)."""
+    log = logging.getLogger("keyextract.languages")
+    for handler in [h for h in log.handlers if isinstance(h, (_LanguageLogHandler, logging.NullHandler))]:
+        log.removeHandler(handler)
+    log.addHandler(_LanguageLogHandler(source) if source is not None else logging.NullHandler())
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+
 def _run_eval(argv: list[str]) -> int:
     """``keyextract eval DATA.jsonl``: P/R/F1 at k of the extractor on a gold data set."""
     from .evaluation import DEFAULT_TOP, evaluate, read_dataset
@@ -287,8 +347,8 @@ def _run_eval(argv: list[str]) -> int:
     parser = _Parser(
         prog="keyextract eval",
         description="Score keyextract against gold keyphrases: precision, recall and F1 at k, "
-        "macro- and micro-averaged (lowercased, Porter-stemmed exact match; Chinese: exact match "
-        "without whitespace).",
+        "macro- and micro-averaged (lowercased, stemmed exact match: Porter for English, Snowball "
+        "for the other languages that have one; Chinese: exact match without whitespace).",
         epilog="example:\n  keyextract eval inspec.jsonl --top 5 10 --model ./all-MiniLM-L6-v2 --format json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -302,6 +362,7 @@ def _run_eval(argv: list[str]) -> int:
     try:
         extractor = make_extractor(args)
         _check_model(args.model)
+        _route_language_log(args.data)
         records = read_dataset(args.data)[: args.limit]
         result = evaluate(records, extractor, top=args.top, progress=not args.quiet and sys.stderr.isatty())
     except KeyextractError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -9,12 +10,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .candidates import extract_candidates
+from .candidates import extract_candidates, untagged_candidates
 from .chinese import UserDictEntry, load_user_dict
+from .languages import UNTAGGED, detect_language, handled_language, language_note, validate_lang
 from .markup import MARKUP_MODES, Extracted, extract_text, looks_like_markup, mark_line_breaks
 from .progress import progress_bar
-from .ranking import mmr, nested_pairs, priors, specificity_prior
-from .segmentation import LANGS, detect_language, segment
+from .ranking import length_offsets, mmr, nested_pairs, priors, specificity_prior
+from .segmentation import segment
 from .stopwords import load_stopwords, read_stopword_file
 from .types import Candidate, Keyword
 
@@ -22,6 +24,12 @@ DEFAULT_MODELS = {
     "en": "sentence-transformers/paraphrase-albert-small-v2",
     "zh": "voidful/albert_chinese_base",
 }
+#: Default encoder of every other language (``languages.UNTAGGED``, Japanese, and languages
+#: keyextract has no stopword list for): multilingual-e5-small (Wang et al. 2024), 100 languages.
+DEFAULT_MULTILINGUAL_MODEL = "intfloat/multilingual-e5-small"
+# Which language was found in a document, said once per language and extractor: INFO for a
+# language handled without a tagger, WARNING for one keyextract has no stopword list for.
+_log = logging.getLogger("keyextract.languages")
 MODES = ("context", "isolated")
 DEFAULT_DIVERSITY = 0.0
 # Defaults chosen on all dev sets together (BENCHMARKS.md): isolated phrase vectors rank
@@ -61,14 +69,23 @@ class KeywordExtractor:
 
     Parameters:
         model: hub name or local folder of a transformers encoder; ``None`` picks the default
-            ALBERT of each document's language (``DEFAULT_MODELS``), or, where that cannot be
-            had (not cached and the Hub unreachable), an encoder embedded in an installed
-            package (``keyextract.offline``), with a note on stderr. A named model is never
-            replaced: it loads or raises ``ModelLoadError``.
-        lang: ``"auto"`` (detect per document), ``"en"`` or ``"zh"``: picks the default encoder.
-            Chinese and Latin stretches are always segmented by jieba and NLTK respectively.
+            of each document's language: an ALBERT for English and Chinese (``DEFAULT_MODELS``),
+            multilingual-e5-small for the others (``DEFAULT_MULTILINGUAL_MODEL``); where that
+            cannot be had (not cached and the Hub unreachable), an encoder embedded in an
+            installed package (``keyextract.offline``), with a note on stderr. A named model is
+            never replaced: it loads or raises ``ModelLoadError``.
+        lang: ``"auto"`` (detect per document, ``languages.detect_language``), ``"en"``,
+            ``"zh"``, or the ISO 639-1 code of a language handled without a tagger
+            (``languages.UNTAGGED``: ``"pt"``, ``"fr"``, ``"de"`` ...; ``languages.LANGS`` lists
+            them all). English and Chinese text is tagged (Chinese and Latin stretches go to
+            jieba and NLTK respectively); other languages get stopword- and punctuation-
+            delimited phrases (``candidates.untagged_candidates``). A detected language other
+            than English and Chinese is logged once per extractor on the
+            ``keyextract.languages`` logger: INFO when handled, WARNING when keyextract has no
+            stopword list for it (its candidates are then plain n-grams between punctuation).
         diversity: MMR trade-off in [0, 1]; 0 ranks by relevance alone.
-        max_words: longest candidate phrase, in words.
+        max_words: longest candidate phrase, in words (in a language without a tagger, words
+            that are not stopwords: a linker such as the ``de`` of ``força de paz`` does not count).
         mode: ``"isolated"`` encodes each phrase alone (as EmbedRank and KeyBERT do; best
             quality on our dev sets); ``"context"`` pools each phrase's token vectors from the
             one pass over the document (fastest: no encoder work beyond the document).
@@ -201,8 +218,7 @@ class KeywordExtractor:
 
     def _validate(self, top_n: int, batch_size: int | None) -> None:
         """Check parameters where they are used, naming the parameter and the allowed values."""
-        if self.lang not in LANGS:
-            raise ValueError(f"lang must be one of {LANGS}, got {self.lang!r}")
+        validate_lang(self.lang)
         if self.markup not in MARKUP_MODES:
             raise ValueError(f"markup must be one of {MARKUP_MODES}, got {self.markup!r}")
         if self.mode not in MODES:
@@ -221,15 +237,21 @@ class KeywordExtractor:
             if value is not None and (not isinstance(value, int) or value < 1):
                 raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
 
-    def _stopwords(self) -> frozenset[str]:
-        """Shipped English and Chinese lists plus the caller's extras (cached as ``stopwords_``)."""
-        if not hasattr(self, "stopwords_"):
+    def _extra_stopwords(self) -> frozenset[str]:
+        """The caller's extra stopwords, case-folded (cached as ``extra_stopwords_``)."""
+        if not hasattr(self, "extra_stopwords_"):
             extra: Iterable[str] = ()
             if isinstance(self.stopwords, str):
                 extra = read_stopword_file(self.stopwords)
             elif self.stopwords is not None:
                 extra = {w.casefold() for w in self.stopwords}
-            self.stopwords_ = load_stopwords("en") | load_stopwords("zh") | frozenset(extra)
+            self.extra_stopwords_ = frozenset(extra)
+        return self.extra_stopwords_
+
+    def _stopwords(self) -> frozenset[str]:
+        """Shipped English and Chinese lists plus the caller's extras (cached as ``stopwords_``)."""
+        if not hasattr(self, "stopwords_"):
+            self.stopwords_ = load_stopwords("en") | load_stopwords("zh") | self._extra_stopwords()
         return self.stopwords_
 
     def _user_dict(self) -> tuple[UserDictEntry, ...] | None:
@@ -243,14 +265,44 @@ class KeywordExtractor:
         candidates; pick the encoder for its language."""
         text, markup = self._plain(text)
         lang = self._language_of_plain(text)
-        model = self.model or DEFAULT_MODELS[lang]
+        model = self.model or DEFAULT_MODELS.get(lang, DEFAULT_MULTILINGUAL_MODEL)
         if not text.strip():
             return _Prepared(text, lang, model, [], markup)
-        tokens = segment(text, self._user_dict())
+        if self.lang == "auto":
+            self._note_language(lang)
+        handled = handled_language(lang)
+        tokens = segment(text, handled or lang, user_dict=self._user_dict())
         if markup is not None:
             tokens = mark_line_breaks(text, tokens)
-        candidates = extract_candidates(text, tokens, self._stopwords(), self.max_words)
+        if handled in ("en", "zh"):
+            candidates = extract_candidates(text, tokens, self._stopwords(), self.max_words)
+        else:
+            linkers = UNTAGGED[handled].linkers if handled is not None else frozenset()
+            candidates = untagged_candidates(
+                text, tokens, self._untagged_stopwords(handled), self.max_words, linkers
+            )
         return _Prepared(text, lang, model, candidates, markup)
+    def _untagged_stopwords(self, lang: str | None) -> frozenset[str]:
+        """The shipped list of ``lang`` (none when ``None``), its elided clitics and the
+        caller's extras (cached in ``untagged_stopwords_``)."""
+        if not hasattr(self, "untagged_stopwords_"):
+            self.untagged_stopwords_: dict[str | None, frozenset[str]] = {}
+        if lang not in self.untagged_stopwords_:
+            words = self._extra_stopwords()
+            if lang is not None:
+                words |= load_stopwords(lang) | UNTAGGED[lang].elisions
+            self.untagged_stopwords_[lang] = words
+        return self.untagged_stopwords_[lang]
+
+    def _note_language(self, lang: str) -> None:
+        """Log, once per language, that a document in a language other than en/zh was found."""
+        if lang in ("en", "zh"):
+            return
+        if not hasattr(self, "languages_noted_"):
+            self.languages_noted_: set[str] = set()
+        if lang not in self.languages_noted_:
+            self.languages_noted_.add(lang)
+            _log.log(logging.INFO if lang in UNTAGGED else logging.WARNING, "%s", language_note(lang))
 
     def _plain(self, text: str) -> tuple[str, Extracted | None]:
         """``text`` itself, or the text of its markup (and the markup) when it is to be read as markup."""
@@ -308,6 +360,9 @@ class KeywordExtractor:
                 self.position_weight, self.frequency_weight,
             )
             prior += specificity_prior(np.array([c.specificity for c in kept]))
+            if handled_language(doc.lang) not in ("en", "zh"):  # n-grams: centre each length
+                lengths = np.array([len(c.key.split()) for c in kept])
+                prior = prior + length_offsets(enc.doc_vector, vectors[found], lengths)
             nested = nested_pairs([c.spans for c in kept])
             picks = mmr(enc.doc_vector, vectors[found], top_n, self.diversity, prior, nested)
             span = doc.markup.span if doc.markup is not None else lambda start, end: (start, end)
@@ -341,4 +396,6 @@ def extract_keywords(text: str, top_n: int = 5, model: str | None = None, **opti
     return KeywordExtractor(model, **options).extract(text, top_n=top_n)
 
 
-__all__ = ["KeywordExtractor", "extract_keywords", "DEFAULT_MODELS", "DEFAULT_BATCH_SIZE"]
+__all__ = [
+    "KeywordExtractor", "extract_keywords", "DEFAULT_MODELS", "DEFAULT_MULTILINGUAL_MODEL", "DEFAULT_BATCH_SIZE",
+]

@@ -2,8 +2,10 @@
 
 Chinese stretches go to jieba (with its part-of-speech tags; ``chinese.py`` normalises
 traditional and full-width text, joins Latin terms and applies user dictionaries); the rest goes
-to NLTK: a regular expression tokenizer and NLTK's averaged-perceptron tagger. Every token keeps its span in the
-original text, which is what lets candidates be located in the encoder's token stream later.
+to NLTK: a regular expression tokenizer and NLTK's averaged-perceptron tagger. Text in a language
+without a tagger (``languages.UNTAGGED``) is tokenized alone, without tags (``segment_untagged``).
+Every token keeps its span in the original text, which is what lets candidates be located in the
+encoder's token stream later.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ import re
 import sys
 from functools import cache
 
-from .chinese import UserDictEntry, segment_chinese
-from .types import Token
+import regex
 
-LANGS = ("auto", "en", "zh")
+from .chinese import UserDictEntry, segment_chinese
+from .languages import LANGS, TAGGED, UNTAGGED  # noqa: F401 - LANGS: the values of lang=
+from .types import Token
 
 # Han ideographs (with extensions and compatibility forms), CJK punctuation and fullwidth forms.
 _CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0002ffff"
@@ -61,11 +64,17 @@ def split_scripts(text: str) -> list[tuple[str, int, int]]:
     return chunks
 
 
-def segment(text: str, user_dict: tuple[UserDictEntry, ...] | None = None) -> list[Token]:
+def segment(
+    text: str, lang: str | None = None, *, user_dict: tuple[UserDictEntry, ...] | None = None
+) -> list[Token]:
     """Tokenize and tag ``text``; tokens are in text order and never overlap.
 
-    ``user_dict``: entries (``chinese.load_user_dict``) that jieba uses for this call only.
+    ``lang``: ``None``, ``"en"`` or ``"zh"`` split the text into Chinese and Latin stretches
+    for jieba and NLTK; any other language code goes to ``segment_untagged``. ``user_dict``:
+    entries (``chinese.load_user_dict``) that jieba uses for this call only.
     """
+    if lang is not None and lang not in TAGGED:
+        return segment_untagged(text, lang)
     tokens: list[Token] = []
     for script, start, end in split_scripts(text):
         if script == "zh":
@@ -191,3 +200,74 @@ def _segment_english(text: str, start: int, end: int) -> list[Token]:
             sentences.append([])
     tags = [tag for sent in tagger.tag_sents([s for s in sentences if s]) for _, tag in sent]
     return [Token(w, s, e, t, "en") for w, (s, e), t in zip(words, spans, tags)]
+
+
+# --- Languages without a tagger ------------------------------------------------------------
+
+_APOSTROPHES = "'\u2019"
+# URLs and e-mail addresses (never part of a phrase), words (letters, combining marks and
+# digits, joined by inner hyphens and apostrophes: "guarda-chuva", "Diz-se", "aujourd'hui",
+# "COVID-19"), and any other character on its own.
+_UNTAGGED_TOKEN_RE = regex.compile(
+    r"""
+    (?P<nonprose>(?:[a-z][a-z0-9+.-]*://|www\d?\.)[^\s<>"'()\[\]{}]*[^\s<>"'()\[\]{}.,;:!?]
+        |[\w.+-]+@[\w-]+(?:\.[\w-]+)+)
+    |(?P<word>[\p{L}\p{M}\p{N}]+(?:[-\u2010'\u2019][\p{L}\p{M}\p{N}]+)*)
+    |(?P<other>\S)
+    """,
+    regex.VERBOSE | regex.IGNORECASE,
+)
+_LINE_BREAK_RE = re.compile(r"\n\s*")
+
+
+def segment_untagged(text: str, lang: str) -> list[Token]:
+    """Tokens of ``text`` in ``lang``, a language without a tagger: ``pos`` is ``None`` and
+    ``script`` is ``lang``.
+
+    Words keep inner hyphens and apostrophes; an elided clitic of the language
+    (``languages.Language.elisions``: French ``l'``, ``qu'``; Italian ``dell'``) becomes a token
+    of its own (``l'énergie`` -> ``l'`` + ``énergie``), normalised without its apostrophe. A
+    word's ``norm`` has straight apostrophes. URLs and e-mail addresses are ``nonprose``. A token
+    after a line break that ends a phrase (``phrase_line_breaks``) has ``break_before``.
+    """
+    elisions = UNTAGGED[lang].elisions if lang in UNTAGGED else frozenset()
+    breaks = phrase_line_breaks(text)
+    tokens: list[Token] = []
+    b = 0
+    for match in _UNTAGGED_TOKEN_RE.finditer(text):
+        start, end = match.span()
+        while b < len(breaks) and breaks[b] < start:
+            b += 1
+        broken = bool(tokens) and b > 0 and breaks[b - 1] >= tokens[-1].end
+        kind = "nonprose" if match.lastgroup == "nonprose" else "word"
+        word = match.group()
+        if kind == "word" and elisions:
+            cut = _elision_end(word, elisions)
+            if cut:
+                tokens.append(Token(word[:cut], start, start + cut, None, lang, word[: cut - 1], "word", broken))
+                start, word, broken = start + cut, word[cut:], False
+        norm = word.replace("\u2019", "'") if "\u2019" in word else None
+        tokens.append(Token(word, start, end, None, lang, norm, kind, broken))
+    return tokens
+
+
+def _elision_end(word: str, elisions: frozenset[str]) -> int:
+    """Length of the elided clitic (with its apostrophe) that ``word`` starts with, or 0."""
+    for i, ch in enumerate(word):
+        if ch in _APOSTROPHES:
+            return i + 1 if word[:i].casefold() in elisions and i + 1 < len(word) else 0
+        if not ch.isalpha():
+            return 0
+    return 0
+
+
+def phrase_line_breaks(text: str) -> list[int]:
+    """Offsets of the line breaks that end a phrase: each blank line, and each line break
+    whose next line does not start with a lowercase letter (hard-wrapped prose continues)."""
+    breaks = []
+    for match in _LINE_BREAK_RE.finditer(text):
+        gap = match.group()
+        following = text[match.end() : match.end() + 1]
+        if gap.count("\n") > 1 or not following.islower():
+            breaks.append(match.start())
+    return breaks

@@ -8,8 +8,6 @@ from pathlib import Path
 
 from .errors import InputError
 
-LANGUAGES = ("en", "zh")
-
 
 def _stopword_dir() -> Path:
     """Find the lists: inside the installed package, or at the source tree's root."""
@@ -33,10 +31,16 @@ def parse_stopwords(text: str) -> frozenset[str]:
 
 
 @cache
+def shipped_languages() -> tuple[str, ...]:
+    """Codes of the languages with a shipped list (``data/stopwords/<code>.txt``), sorted."""
+    return tuple(sorted(path.stem for path in _stopword_dir().glob("*.txt")))
+
+
+@cache
 def load_stopwords(lang: str) -> frozenset[str]:
-    """Return the shipped stopword list of ``lang`` (``"en"`` or ``"zh"``)."""
-    if lang not in LANGUAGES:
-        raise ValueError(f"lang must be one of {LANGUAGES}, got {lang!r}")
+    """Return the shipped stopword list of ``lang`` (an ISO 639-1 code of ``shipped_languages``)."""
+    if lang not in shipped_languages():
+        raise ValueError(f"lang must be one of {shipped_languages()}, got {lang!r}")
     return parse_stopwords((_stopword_dir() / f"{lang}.txt").read_text(encoding="utf-8"))
 
 

@@ -147,3 +147,54 @@ def test_no_phrase_runs_across_a_break_before() -> None:
     assert [c.phrase for c in extract_candidates(text, tokens, STOP)] == ["panels battery storage"]
     tokens[2] = replace(tokens[2], break_before=True)
     assert [c.phrase for c in extract_candidates(text, tokens, STOP)] == ["solar panels", "battery storage"]
+
+
+# --- languages without a tagger -----------------------------------------------------------
+
+
+def _untagged(text: str, lang: str, max_words: int = 3) -> list[str]:
+    from keyextract.candidates import untagged_candidates
+    from keyextract.languages import UNTAGGED
+
+    language = UNTAGGED[lang]
+    stopwords = load_stopwords(lang) | language.elisions
+    return [c.phrase for c in untagged_candidates(text, segment(text, lang), stopwords, max_words, language.linkers)]
+
+
+def test_portuguese_candidates_keep_linked_phrases() -> None:
+    text = "O presidente da Câmara de Lisboa anunciou hoje a força de paz da ONU, em 2024."
+    assert _untagged(text, "pt") == [
+        "presidente", "presidente da Câmara", "presidente da Câmara de Lisboa", "Câmara",
+        "Câmara de Lisboa", "Câmara de Lisboa anunciou", "Lisboa", "Lisboa anunciou", "anunciou",
+        "força", "força de paz", "força de paz da ONU", "paz", "paz da ONU", "ONU",
+    ]
+    # max_words counts the words around the linkers
+    assert _untagged(text, "pt", 1) == ["presidente", "Câmara", "Lisboa", "anunciou", "força", "paz", "ONU"]
+
+
+def test_french_candidates_no_stopword_at_the_edges_and_elisions_split() -> None:
+    text = "Le plan national contre le bruit et l'énergie solaire des villes."
+    assert _untagged(text, "fr") == [
+        "plan", "plan national", "national", "bruit", "énergie", "énergie solaire",
+        "énergie solaire des villes", "solaire", "solaire des villes", "villes",
+    ]
+
+
+def test_german_candidates_between_stopwords() -> None:
+    text = "Die Bundesregierung will den Ausbau der Solarenergie beschleunigen."
+    assert _untagged(text, "de") == ["Bundesregierung", "Ausbau", "Solarenergie", "Solarenergie beschleunigen", "beschleunigen"]
+
+
+def test_untagged_candidates_merge_case_variants_and_skip_numbers_and_nonprose() -> None:
+    from keyextract.candidates import untagged_candidates
+
+    text = "Força de Paz chegou. A força de paz partiu de www.onu.org em 2000 e 2001."
+    cands = untagged_candidates(text, segment(text, "pt"), load_stopwords("pt"), 3, frozenset({"de"}))
+    # a tie between forms shows the one with fewer capitals; "de" before a URL ends the phrase
+    assert [(c.phrase, c.key, len(c.spans), c.first_token) for c in cands] == [
+        ("força", "força", 2, 0), ("força de paz", "força de paz", 2, 0),
+        ("Força de Paz chegou", "força de paz chegou", 1, 0), ("paz", "paz", 2, 2),
+        ("Paz chegou", "paz chegou", 1, 2), ("chegou", "chegou", 1, 3),
+        ("força de paz partiu", "força de paz partiu", 1, 6), ("paz partiu", "paz partiu", 1, 8),
+        ("partiu", "partiu", 1, 9),
+    ]

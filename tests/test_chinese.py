@@ -18,11 +18,11 @@ STOP = load_stopwords("en") | load_stopwords("zh")
 
 
 def tokens(text: str, user_dict=None) -> list[tuple]:
-    return [(t.text, t.start, t.end, t.pos, t.norm, t.kind) for t in segment(text, user_dict)]
+    return [(t.text, t.start, t.end, t.pos, t.norm, t.kind) for t in segment(text, user_dict=user_dict)]
 
 
 def candidates(text: str, user_dict=None) -> list[tuple[str, list]]:
-    return [(c.phrase, c.spans) for c in extract_candidates(text, segment(text, user_dict), STOP, 3)]
+    return [(c.phrase, c.spans) for c in extract_candidates(text, segment(text, user_dict=user_dict), STOP, 3)]
 
 
 # --- traditional script ------------------------------------------------------------------------
@@ -192,14 +192,14 @@ def test_user_dict_applies_to_its_segmentation_only() -> None:
     text = "补肾活血汤治疗糖尿病"
     before = [(p.word, p.flag) for p in jieba.posseg.cut(text)]
     entries = parse_user_dict(["补肾活血汤 n"])
-    assert [(t.text, t.pos) for t in segment(text, entries)] == [("补肾活血汤", "n"), ("治疗", "v"), ("糖尿病", "n")]
+    assert [(t.text, t.pos) for t in segment(text, user_dict=entries)] == [("补肾活血汤", "n"), ("治疗", "v"), ("糖尿病", "n")]
     assert [t.text for t in segment(text)] == ["补肾", "活血", "汤", "治疗", "糖尿病"]
     assert [(p.word, p.flag) for p in jieba.posseg.cut(text)] == before  # jieba's global state untouched
 
 
 def test_user_dict_words_match_traditional_text() -> None:
     entries = parse_user_dict(["补肾活血汤 n"])
-    assert [t.text for t in segment("補腎活血湯治療糖尿病", entries)] == ["補腎活血湯", "治療", "糖尿病"]
+    assert [t.text for t in segment("補腎活血湯治療糖尿病", user_dict=entries)] == ["補腎活血湯", "治療", "糖尿病"]
 
 
 def test_extractor_reads_the_user_dict_before_any_work(tmp_path) -> None:
@@ -221,10 +221,10 @@ def test_extractor_candidates_use_its_user_dict() -> None:
 def test_jiebas_own_user_dict_example() -> None:
     text = "李小福是创新办主任也是云计算方面的专家"
     entries = parse_user_dict(["云计算 5", "创新办 3 i"])
-    assert [(t.text, t.pos) for t in segment(text, entries)][:5] == [
+    assert [(t.text, t.pos) for t in segment(text, user_dict=entries)][:5] == [
         ("李小福", "nr"), ("是", "v"), ("创新办", "i"), ("主任", "b"), ("也", "d"),
     ]
-    assert "云计算" in [t.text for t in segment(text, entries)]
+    assert "云计算" in [t.text for t in segment(text, user_dict=entries)]
     assert "云计算" not in [t.text for t in segment(text)]
 
 

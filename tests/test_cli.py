@@ -385,7 +385,8 @@ def test_device_cuda_with_cuda(en_model_dir, en_doc):
         (["--device", "tpu"], "--device: invalid choice: 'tpu'"),
         (["--batch-size", "0"], "--batch-size: must be >= 1, got 0"),
         (["--max-words", "0"], "--max-words: must be >= 1, got 0"),
-        (["--lang", "fr"], "--lang: invalid choice: 'fr'"),
+        (["--lang", "xx"], "--lang: unknown language 'xx'; allowed: auto, en, zh, af, ar, bg, "),
+        (["--lang", "EN"], "--lang: unknown language 'EN'; allowed: auto, en, zh, af, "),
         (["--mode", "global"], "--mode: invalid choice: 'global'"),
         (["--markup", "xml"], "--markup: invalid choice: 'xml'"),
         (["--max-mb", "0"], "--max-mb: must be >= 1, got 0"),
@@ -521,3 +522,33 @@ def test_help():
         sub = run_cli(command, "--help")
         assert (sub.returncode, sub.stderr) == (0, "")
         assert sub.stdout.startswith(first)
+
+
+PT_TEXT = (
+    "O presidente da Câmara de Lisboa anunciou hoje um conjunto de medidas para combater a seca. "
+    "As medidas incluem restrições à rega de jardins e uma campanha junto da população.\n"
+)
+PT_TEXT_2 = "A força de paz da ONU chegou ontem a Díli, onde os soldados portugueses foram recebidos.\n"
+
+
+def test_other_languages_are_noted_once_per_run(en_model_dir, en_doc, tmp_path):
+    pt1, pt2 = tmp_path / "noticia.txt", tmp_path / "outra.txt"
+    pt1.write_text(PT_TEXT, encoding="utf-8")
+    pt2.write_text(PT_TEXT_2, encoding="utf-8")
+    proc = run_cli(pt1, en_doc, pt2, "--model", en_model_dir, "--format", "jsonl", "--top", "3")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == f"keyextract: note: {pt1}: Portuguese (pt) detected; handled without a part-of-speech tagger\n"
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r["source"] for r in records] == [str(pt1), en_doc, str(pt2)]
+    assert all(len(r["keywords"]) == 3 for r in records)
+    # the Portuguese candidates: no stopword at a phrase's edges
+    for r in (records[0], records[2]):
+        assert not any(k["phrase"].split()[0].casefold() in {"o", "a", "de", "da", "um"} for k in r["keywords"])
+    # a language asked for is not noted; eval notes it once, naming the data file
+    assert_ok(run_cli(pt1, "--model", en_model_dir, "--lang", "pt"))
+    data = tmp_path / "pt.jsonl"
+    data.write_text("".join(json.dumps({"text": t, "keyphrases": ["seca", "força de paz"]}) + "\n" for t in (PT_TEXT, PT_TEXT_2)), encoding="utf-8")
+    proc = run_cli("eval", data, "--model", en_model_dir, "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == f"keyextract: note: {data}: Portuguese (pt) detected; handled without a part-of-speech tagger\n"
+    assert proc.stdout.startswith(f"{data}: 2 documents scored")

@@ -24,10 +24,23 @@ def at(result, k: int, kind: str = "macro"):
         ("support vector machines", "en", "support vector machin"),
         ("  Neural   Networks ", "en", "neural network"),
         ("机器 翻译 BERT", "zh", "机器翻译bert"),
+        # other languages: their Snowball stemmer, or lowercased words where NLTK has none
+        ("Soldados Portugueses", "pt", "sold portugues"),
+        ("soldado", "pt", "sold"),
+        ("força de paz", "pt", "forc de paz"),
+        ("Énergies solaires", "fr", "énerg solair"),
+        ("Solarenergien", "de", "solarenergi"),
+        ("Hrvatska Vlada", "hr", "hrvatska vlada"),
+        ("政府 は", "ja", "政府は"),
     ],
 )
 def test_normalize_phrase(phrase: str, lang: str, expected: str) -> None:
     assert normalize_phrase(phrase, lang) == expected
+
+
+def test_portuguese_inflections_match_by_snowball_stem() -> None:
+    result = score([["Soldados", "forças armadas", "paz"]], [["soldado", "Forças Armadas"]], ["pt"], top=(3,))
+    assert at(result, 3) == pytest.approx((2 / 3, 1.0, 0.8))
 
 
 def test_stemmed_exact_match_with_duplicates_counted_once() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 
 import numpy as np
@@ -145,6 +146,46 @@ def test_auto_language_picks_the_default_model_per_document(en_model_dir, zh_mod
     assert set(forced.encoders_) == {en_model_dir}
 
 
+PT_TEXT = (
+    "O presidente da Câmara de Lisboa anunciou hoje um conjunto de medidas para combater a seca. "
+    "As medidas incluem restrições à rega de jardins. O presidente da Câmara pediu à população "
+    "que poupe água durante a seca."
+)
+TH_TEXT = "รัฐบาลประกาศมาตรการใหม่ เพื่อช่วยเหลือเกษตรกร ที่ได้รับผลกระทบจากภัยแล้ง"
+
+
+def test_other_languages_get_their_stopwords_and_the_multilingual_default(en_model_dir, monkeypatch) -> None:
+    ke = KeywordExtractor(lang="pt")
+    assert ke._prepare(PT_TEXT).model == extractor_module.DEFAULT_MULTILINGUAL_MODEL == "intfloat/multilingual-e5-small"
+    assert KeywordExtractor()._prepare(PT_TEXT).model == "intfloat/multilingual-e5-small"
+    assert KeywordExtractor()._prepare(EN_TEXT).model == extractor_module.DEFAULT_MODELS["en"]
+    keywords = KeywordExtractor(en_model_dir, lang="pt").extract(PT_TEXT, top_n=100)
+    check_keywords(PT_TEXT, keywords)
+    phrases = {k.phrase for k in keywords}
+    assert {"presidente da Câmara", "Câmara de Lisboa", "seca", "rega de jardins"} <= phrases
+    # Portuguese stopwords never start or end a phrase; English-path noun phrases are gone
+    assert not any(p.split()[0].casefold() in {"o", "de", "da", "um", "que"} for p in phrases)
+    # the extractor's own stopwords apply to every language
+    extra = KeywordExtractor(en_model_dir, lang="pt", stopwords=["seca"]).extract(PT_TEXT, top_n=100)
+    assert not any("seca" in k.phrase for k in extra)
+
+
+def test_a_detected_language_is_logged_once(en_model_dir, caplog) -> None:
+    ke = KeywordExtractor(en_model_dir)
+    with caplog.at_level(logging.INFO, logger="keyextract.languages"):
+        ke.extract_batch([PT_TEXT, EN_TEXT, PT_TEXT])
+        ke.extract(PT_TEXT)
+        assert ke.extract(TH_TEXT, top_n=3)  # no stopword list: still keyphrases
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("INFO", "Portuguese (pt) detected; handled without a part-of-speech tagger"),
+        ("WARNING", "Thai (th) detected; keyextract has no stopword list for it: candidates are word n-grams between punctuation"),
+    ]
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="keyextract.languages"):
+        KeywordExtractor(en_model_dir, lang="pt").extract(PT_TEXT)  # asked for, not detected
+    assert caplog.records == []
+
+
 def test_stopword_option_accepts_words_or_a_file(en_model_dir, tmp_path) -> None:
     path = tmp_path / "stop.txt"
     path.write_text("# mine\nVector\n", encoding="utf-8")
@@ -162,7 +203,7 @@ def test_unusable_text_gives_no_keywords(en_model_dir) -> None:
 @pytest.mark.parametrize(
     ("options", "call", "message"),
     [
-        ({"lang": "fr"}, {}, "lang must be one of"),
+        ({"lang": "xx"}, {}, "lang must be one of: auto, en, zh, af, "),
         ({"mode": "fast"}, {}, "mode must be one of"),
         ({"diversity": 1.5}, {}, "diversity must be in"),
         ({"max_words": 0}, {}, "max_words must be"),

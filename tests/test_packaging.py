@@ -29,6 +29,8 @@ def test_wheel_contains_stopwords_and_entry_point(tmp_path) -> None:
         names = set(zf.namelist())
         entry_points = next(zf.read(n).decode() for n in names if n.endswith("entry_points.txt"))
     assert {"keyextract/data/stopwords/en.txt", "keyextract/data/stopwords/zh.txt", "keyextract/cli.py"} <= names
+    # the lists of the languages without a tagger, and their licences
+    assert {"keyextract/data/stopwords/pt.txt", "keyextract/data/stopwords/fr.txt", "keyextract/data/stopwords/README.md"} <= names
     assert "keyextract = keyextract.cli:main" in entry_points
     with zipfile.ZipFile(wheel) as zf:
         metadata = next(zf.read(n).decode() for n in names if n.endswith(".dist-info/METADATA"))

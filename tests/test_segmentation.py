@@ -122,3 +122,53 @@ def test_dense_perceptron_predicts_as_nltk(features: dict, label: str) -> None:
     assert model.predict(dict(features))[0] == label
     assert dense.predict(dict(features))[0] == label
     assert dense.predict(dict(features), return_conf=True)[1] == pytest.approx(model.predict(dict(features), return_conf=True)[1])
+
+
+# --- languages without a tagger -----------------------------------------------------------
+
+
+def _untagged(text: str, lang: str) -> list[tuple]:
+    return [(t.text, t.start, t.end, t.norm, t.kind, t.break_before) for t in segment(text, lang)]
+
+
+def test_untagged_words_keep_accents_hyphens_apostrophes_and_digits() -> None:
+    text = "Diz-se que o guarda-chuva d’água custa 12,5 euros (COVID-19)."
+    assert _untagged(text, "pt") == [
+        ("Diz-se", 0, 6, None, "word", False),
+        ("que", 7, 10, None, "word", False),
+        ("o", 11, 12, None, "word", False),
+        ("guarda-chuva", 13, 25, None, "word", False),
+        ("d’água", 26, 32, "d'água", "word", False),  # no elision in Portuguese: one word
+        ("custa", 33, 38, None, "word", False),
+        ("12", 39, 41, None, "word", False),
+        (",", 41, 42, None, "word", False),
+        ("5", 42, 43, None, "word", False),
+        ("euros", 44, 49, None, "word", False),
+        ("(", 50, 51, None, "word", False),
+        ("COVID-19", 51, 59, None, "word", False),
+        (")", 59, 60, None, "word", False),
+        (".", 60, 61, None, "word", False),
+    ]
+    assert {(t.pos, t.script) for t in segment(text, "pt")} == {(None, "pt")}
+
+
+def test_untagged_french_elisions_are_split_but_not_aujourdhui() -> None:
+    text = "Aujourd'hui l'énergie qu’il faut, jusqu'à presqu'île."
+    assert [(t.text, t.norm) for t in segment(text, "fr")] == [
+        ("Aujourd'hui", None), ("l'", "l"), ("énergie", None), ("qu’", "qu"), ("il", None),
+        ("faut", None), (",", None), ("jusqu'", "jusqu"), ("à", None), ("presqu'", "presqu"),
+        ("île", None), (".", None),
+    ]
+
+
+def test_untagged_scripts_with_combining_marks_stay_whole_words() -> None:
+    assert [t.text for t in segment("सरकार ने किसानों के लिए", "hi")] == ["सरकार", "ने", "किसानों", "के", "लिए"]
+
+
+def test_untagged_urls_emails_and_phrase_ending_line_breaks() -> None:
+    text = "Relatório anual\nVeja https://exemplo.pt/a?b=1 ou escreva a ana@exemplo.pt sobre a\nreunião."
+    tokens = segment(text, "pt")
+    assert [(t.text, t.kind) for t in tokens if t.kind == "nonprose"] == [
+        ("https://exemplo.pt/a?b=1", "nonprose"), ("ana@exemplo.pt", "nonprose")]
+    # "Veja" starts a new line after a title; "reunião" continues a sentence wrapped mid-way
+    assert [t.text for t in tokens if t.break_before] == ["Veja"]
