@@ -138,12 +138,8 @@ class Context:
     shared: dict = field(default_factory=dict)
 
     def candidates(self, text: str) -> list[str]:
-        """keyextract's candidate phrases of ``text``: its own stages, stopwords and max_words."""
-        from keyextract.candidates import extract_candidates
-        from keyextract.segmentation import segment
-
-        ex = self.extractor
-        return [c.phrase for c in extract_candidates(text, segment(text), ex._stopwords(), ex.max_words)]
+        """keyextract's candidate phrases of ``text``: its own stages, for the text's language."""
+        return [c.phrase for c in self.extractor._prepare(text).candidates]
 
 
 def _keybert(ctx: Context):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .documents import input_errors
 from .errors import InputError
-from .languages import UNTAGGED, detect_language
+from .languages import UNTAGGED
 
 DEFAULT_TOP = (5, 10, 15)
 _WORD_RE = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")
@@ -183,7 +183,5 @@ def evaluate(
         progress = sys.stderr.isatty()
     results = extractor.extract_batch([r["text"] for r in records], top_n=max(top), progress=progress)
     predictions = [[k.phrase for k in keywords] for keywords in results]
-    langs = [
-        (detect_language(r["text"]) if extractor.lang == "auto" else extractor.lang) for r in records
-    ]
+    langs = [extractor.language(r["text"]) for r in records]
     return score(predictions, [r["keyphrases"] for r in records], langs, top)

@@ -8,7 +8,7 @@ normalises phrases for evaluation, and the default encoder is a multilingual one
 Identification (``detect_language``):
 
 1. A text whose Chinese characters outnumber its Latin words is Chinese
-   (``segmentation.detect_language``), Japanese when kana make up a fifth of those characters.
+   (``segmentation.script_language``), Japanese when kana make up a fifth of those characters.
 2. Otherwise py3langid (a maintained fork of langid.py, Lui & Baldwin 2012; 139 languages,
    a bundled naive Bayes model that needs only numpy) ranks the first ``SAMPLE_CHARS``
    characters. Its answer stands when it is not English, has probability ``MIN_PROBABILITY``
@@ -188,7 +188,7 @@ def detect_language(text: str) -> str:
     ``"en"``, ``"zh"`` or a code of ``UNTAGGED`` for what keyextract handles; another code
     (``"ja"``, ``"th"`` ...) for a language it cannot (see the module docstring for the rules).
     """
-    from .segmentation import detect_language as script_language  # segmentation imports this module
+    from .segmentation import script_language  # segmentation imports this module
 
     if script_language(text) == "zh":
         kana = len(_KANA_RE.findall(text))

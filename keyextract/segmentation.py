@@ -34,7 +34,7 @@ _SENTENCE_END = frozenset(".!?;")
 MIN_ENGLISH_WORDS = 4
 
 
-def detect_language(text: str) -> str:
+def script_language(text: str) -> str:
     """Return ``"zh"`` when Chinese characters outnumber Latin words, else ``"en"``."""
     han = len(_HAN_RE.findall(text))
     latin_words = len(_LATIN_WORD_RE.findall(_HAN_RE.sub(" ", text)))

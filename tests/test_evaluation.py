@@ -93,6 +93,11 @@ class StubExtractor:
     def __init__(self, answers: dict[str, list[str]]) -> None:
         self.answers = answers
 
+    def language(self, text: str) -> str:
+        from keyextract.languages import detect_language
+
+        return detect_language(text)
+
     def extract_batch(self, texts, top_n, progress=None):
         from keyextract import Keyword
 

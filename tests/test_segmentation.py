@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from keyextract import segmentation
-from keyextract.segmentation import _DensePerceptron, detect_language, english_tagger, segment, split_scripts
+from keyextract.segmentation import _DensePerceptron, english_tagger, script_language, segment, split_scripts
 
 from conftest import read_dev
 
@@ -21,8 +21,8 @@ from conftest import read_dev
         ("12345 !!!", "en"),
     ],
 )
-def test_detect_language(text: str, lang: str) -> None:
-    assert detect_language(text) == lang
+def test_script_language(text: str, lang: str) -> None:
+    assert script_language(text) == lang
 
 
 def test_split_scripts_keeps_short_latin_inside_chinese() -> None:
