@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
+from ._data import data_path
 from .errors import InputError
 
 LANGUAGES = ("en", "zh")
-
-
-def _stopword_dir() -> Path:
-    """Find the lists: inside the installed package, or at the source tree's root."""
-    packaged = resources.files("keyextract") / "data" / "stopwords"
-    if packaged.is_dir():
-        return Path(str(packaged))
-    source_tree = Path(__file__).resolve().parent.parent / "data" / "stopwords"
-    if source_tree.is_dir():
-        return source_tree
-    raise FileNotFoundError("keyextract's stopword lists are missing from the installation")
 
 
 def parse_stopwords(text: str) -> frozenset[str]:
@@ -37,7 +26,7 @@ def load_stopwords(lang: str) -> frozenset[str]:
     """Return the shipped stopword list of ``lang`` (``"en"`` or ``"zh"``)."""
     if lang not in LANGUAGES:
         raise ValueError(f"lang must be one of {LANGUAGES}, got {lang!r}")
-    return parse_stopwords((_stopword_dir() / f"{lang}.txt").read_text(encoding="utf-8"))
+    return parse_stopwords(data_path("stopwords", f"{lang}.txt").read_text(encoding="utf-8"))
 
 
 def read_stopword_file(path: str | Path) -> frozenset[str]:
