@@ -178,6 +178,8 @@ _KINDS = {"url": "nonprose", "email": "nonprose", "path": "nonprose", "hash": "n
 # A URL or e-mail address gets the tag of web text treebanks (OntoNotes, EWT) for addresses.
 _ADDRESS_TAG = "ADD"
 _SENTENCE_END = frozenset(".!?;")
+_DO_FORMS = frozenset({"do", "does", "did"})
+_NEGATIONS = frozenset({"n't", "not", "never"})
 _OPENING = frozenset("([{<")
 _QUOTES = {"“": "``", "”": "''", "‘": "`", "’": "'", "„": "``"}
 # A number after a proper noun or technical term is its version ("Python 3.12", "GPT v4")
@@ -431,6 +433,7 @@ def _segment_english(text: str, start: int, end: int, breaks: Sequence[int] = ()
         tags: list[str | None] = [None] * len(raw)
     else:
         tags = [tag for sent in tagger.tag_sents(_sentences(words, starts_line)) for _, tag in sent]
+        _verbs_after_auxiliaries(words, tags, starts_line)
     tokens: list[Token] = []
     for k, ((s, e, _, kind), norm, tag) in enumerate(zip(raw, norms, tags)):
         word = text[s:e]
@@ -444,6 +447,33 @@ def _segment_english(text: str, start: int, end: int, breaks: Sequence[int] = ()
                 kind = "term"
         tokens.append(Token(word, s, e, tag, "en", norm, kind, starts_line[k] and k > 0))
     return tokens
+
+
+def _verbs_after_auxiliaries(words: list[str], tags: list, starts_line: list[bool]) -> None:
+    """Retag as VB a base-form noun (NN) right after a modal ("will share") or after
+    do-support with negation ("doesn't share", "did not track"), when it can be a verb.
+
+    English grammar leaves only a bare verb there; the tagger, trained on financial news,
+    takes "share" or "access" there for a noun, and the phrase then runs on into the next
+    nouns. Whether a word can be a verb is LemmInflect's dictionary.
+    """
+    for k in range(1, len(words)):
+        if tags[k] != "NN" or starts_line[k]:
+            continue
+        prev = words[k - 1].lower()
+        after_modal = tags[k - 1] == "MD"
+        negated = k > 1 and prev in _NEGATIONS and not starts_line[k - 1] and (
+            tags[k - 2] == "MD" or words[k - 2].lower() in _DO_FORMS
+        )
+        if (after_modal or negated) and _can_be_verb(words[k].lower()):
+            tags[k] = "VB"
+
+
+@cache
+def _can_be_verb(word: str) -> bool:
+    from lemminflect import getAllLemmas
+
+    return bool(getAllLemmas(word, upos="VERB"))
 
 
 def _sentences(words: list[str], starts_line: list[bool]) -> list[list[str]]:
