@@ -324,6 +324,19 @@ def test_document_without_candidates(en_model_dir, tmp_path):
     assert (text_run.returncode, text_run.stdout) == (0, "")
 
 
+def test_english_tagging_needs_no_nltk_data(en_model_dir, en_doc_2, tmp_path):
+    """The tagger's weights ship with keyextract: no NLTK data, no download, no NLTK message,
+    and the candidates are noun phrases, not the n-gram fragments of the untagged fallback."""
+    env = {"NLTK_DATA": str(tmp_path / "no_nltk_data"), "HOME": str(tmp_path)}
+    proc = run_cli(en_doc_2, "--model", en_model_dir, "--format", "json", "--top", "50", env=env)
+    assert_ok(proc)
+    phrases = {k["phrase"] for k in json.loads(proc.stdout)[0]["keywords"]}
+    assert phrases == {
+        "Deeper networks", "Graph neural networks", "edges", "expressive power", "graph", "messages",
+        "molecular property prediction", "networks", "node representations", "residual connections",
+    }
+
+
 # --- model and device errors: exit 2 ---------------------------------------------------------
 
 
