@@ -143,8 +143,7 @@ _EN_TOKEN_RE = re.compile(
     |(?P<number>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?(?![\w,])|\d+(?:[:/]\d+)+(?![\w/]))
     |(?P<path>(?<![\w/.~-])(?:[A-Za-z]:\\[^\s]*[\w/\\]
         |(?:~|\.{{1,2}})?/[\w.-]*\w(?:/[\w.-]*\w)*/?
-        |[\w.-]*\w(?:/[\w.-]*\w){{2,}}/?
-        |\w[\w-]*/[\w-]+\.[A-Za-z]\w{{0,4}}\b))
+        |\w[\w.-]*(?:/[\w.-]+)+\.[A-Za-z]\w{{0,4}}\b))
     |(?P<hash>\b0x[0-9A-Fa-f]+\b
         |\b[0-9a-fA-F]{{8}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{12}}\b
         |\b(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{{7,}}\b)
@@ -159,7 +158,7 @@ _EN_TOKEN_RE = re.compile(
         |\b[A-Za-z]\w*\.js\b
         |\b[A-Za-z]\+\+(?![\w+])
         |\b[A-Za-z]\#(?![\w#])
-        |\b[A-Z][A-Z0-9]*/[A-Z0-9][A-Z0-9.]*(?<!\.)\b)
+        |\b[A-Z][A-Z0-9]*(?:/[A-Z0-9][A-Z0-9.]*(?<!\.))+\b)
     |(?P<abbrev>\b(?:[A-Za-z]\.){{2,}}
         |\bPh\.D\.
         |\b(?:Mr|Mrs|Ms|Dr|Prof|Jr|Sr|St|vs|etc|Fig|Figs|Eq|Eqs|Inc|Corp|Ltd|Co|al|cf|approx|Dept|Univ|Vol)\.)
@@ -194,6 +193,8 @@ _REFERENCE_NOUNS = frozenset(
 
 # Words in a run of this many ALL-CAPS words are tagged in lowercase.
 CAPS_RUN = 3
+# The tagger's weights in data/tagger (built by bench/tagger_weights.py).
+TAGGER_FILE = "en_perceptron.npz"
 
 _warned_no_tagger = False
 
@@ -269,9 +270,6 @@ def english_tagger():
     tagger.classes = set(model.classes)
     tagger.tagdict = tagdict
     return tagger
-
-
-TAGGER_FILE = "en_perceptron.npz"
 
 
 def _table(array) -> list[str]:

@@ -147,11 +147,10 @@ def test_curly_apostrophes_and_quotes_are_tagged_in_their_treebank_form() -> Non
 
 
 def test_technical_terms_are_single_term_tokens() -> None:
-    text = "5G networks, C++, C#, .NET and ASP.NET, Node.js, U.S. law, HTTP/2, TCP/IP, GPT-4, x86 and Amazon.com."
+    text = "5G networks, C++, C#, .NET and ASP.NET, Node.js, U.S. law, HTTP/2, TCP/IP, ACM/IFIP/USENIX, GPT-4, x86 and Amazon.com."
+    terms = ("5G", "C++", "C#", ".NET", "ASP.NET", "Node.js", "HTTP/2", "TCP/IP", "ACM/IFIP/USENIX", "GPT-4", "x86", "Amazon.com")
     kinds = {t.text: t.kind for t in segment(text)}
-    assert {w: kinds[w] for w in ("5G", "C++", "C#", ".NET", "ASP.NET", "Node.js", "HTTP/2", "TCP/IP", "GPT-4", "x86", "Amazon.com")} == {
-        w: "term" for w in ("5G", "C++", "C#", ".NET", "ASP.NET", "Node.js", "HTTP/2", "TCP/IP", "GPT-4", "x86", "Amazon.com")
-    }
+    assert {w: kinds[w] for w in terms} == {w: "term" for w in terms}
     assert (kinds["U.S."], kinds["networks"], kinds["and"]) == ("word", "word", "word")
     assert [t.text for t in segment(text)][-2:] == ["Amazon.com", "."]
 
@@ -191,6 +190,10 @@ def test_urls_and_e_mail_addresses_get_the_address_tag_and_lose_trailing_punctua
 @pytest.mark.parametrize("word", ["iPhone", "eBay", "macOS", "JavaScript", "e-mail", "real-time", "O'Brien", "e.g.", "Dr."])
 def test_ordinary_words_are_not_taken_for_code(word: str) -> None:
     assert tokens(f"we asked {word} about it")[2] == (word, None, "word")
+
+
+def test_words_joined_by_slashes_are_not_paths() -> None:
+    assert [t.kind for t in segment("the class/part/containment and input/output tables")] == ["word"] * 11
 
 
 # --- headlines --------------------------------------------------------------------------------
