@@ -45,7 +45,12 @@ def detect_language(text: str) -> str:
 
 
 def split_scripts(text: str) -> list[tuple[str, int, int]]:
-    """Split ``text`` into ``(script, start, end)`` chunks, each routed to one segmenter."""
+    """Split ``text`` into ``(script, start, end)`` chunks, each routed to one segmenter.
+
+    A Latin stretch inside Chinese text goes to the English segmenter when it has at least
+    ``MIN_ENGLISH_WORDS`` words or holds a URL, e-mail address, path, hash or code identifier
+    (which jieba would cut into candidate-looking pieces).
+    """
     chunks: list[tuple[str, int, int]] = []
 
     def add(script: str, start: int, end: int) -> None:
@@ -61,7 +66,8 @@ def split_scripts(text: str) -> list[tuple[str, int, int]]:
         add("zh", pos, match.start())
         words = len(_LATIN_WORD_RE.findall(match.group()))
         whole_text = match.start() == 0 and match.end() == len(text)
-        add("en" if whole_text or words >= MIN_ENGLISH_WORDS else "zh", match.start(), match.end())
+        english = whole_text or words >= MIN_ENGLISH_WORDS or _has_nonprose(match.group())
+        add("en" if english else "zh", match.start(), match.end())
         pos = match.end()
     add("zh", pos, len(text))
     return chunks
@@ -172,6 +178,10 @@ _EN_TOKEN_RE = re.compile(
     """,
     re.VERBOSE,
 )
+def _has_nonprose(stretch: str) -> bool:
+    return any(_KINDS.get(m.lastgroup) == "nonprose" for m in _EN_TOKEN_RE.finditer(stretch))
+
+
 _KINDS = {"url": "nonprose", "email": "nonprose", "path": "nonprose", "hash": "nonprose", "code": "nonprose",
           "mention": "nonprose", "domain": "term", "term": "term"}
 # A URL or e-mail address gets the tag of web text treebanks (OntoNotes, EWT) for addresses.

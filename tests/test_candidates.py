@@ -198,3 +198,8 @@ def test_without_tagger_candidates_are_stopword_delimited_ngrams(monkeypatch) ->
 def test_max_words_must_be_positive() -> None:
     with pytest.raises(ValueError, match="max_words"):
         extract_candidates("x", [], STOP, 0)
+
+
+def test_urls_inside_chinese_text_are_not_cut_into_candidates() -> None:
+    text = "详情请访问https://example.com/honda-civic-2014了解二手汽车价格"
+    assert candidates(text) == [("汽车", [(45, 47)]), ("汽车价格", [(45, 49)]), ("价格", [(47, 49)])]
