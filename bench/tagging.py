@@ -1,7 +1,7 @@
 """Tagging accuracy of keyextract's English tokenizer + tagger on a hand-tagged sample.
 
     python bench/tagging.py                          # this checkout; writes ## Tagging
-    python bench/tagging.py --baseline ../base-copy  # also the code of another checkout, side by side
+    python bench/tagging.py --baseline ../base-copy --label fbfc114   # another checkout's code too
     python bench/tagging.py --no-write --errors 30   # print the most frequent errors
 
 Gold: ``bench/data/en_ewt_sample.tsv``, 125 sentences of Universal Dependencies English EWT
@@ -149,6 +149,7 @@ def table(columns: list[tuple[str, dict]]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--baseline", type=Path, help="another checkout whose keyextract to measure too")
+    parser.add_argument("--label", default=None, help="the baseline's column heading (default: its folder name)")
     parser.add_argument("--errors", type=int, default=0, help="print this many most frequent errors of (b)")
     parser.add_argument("--json", action="store_true", help="print the measurement as JSON only")
     parser.add_argument("--no-write", action="store_true", help="do not update BENCHMARKS.md")
@@ -159,7 +160,7 @@ def main() -> int:
         return 0
     columns = []
     if args.baseline:
-        columns.append((f"baseline ({args.baseline.name})", _baseline(args.baseline, args.errors)))
+        columns.append((args.label or args.baseline.name, _baseline(args.baseline, args.errors)))
     columns.append(("this checkout", current))
     print(table(columns))
     for name, result in columns:
@@ -168,13 +169,17 @@ def main() -> int:
     if not args.no_write:
         from benchmarks_md import replace_section
 
-        command = "python bench/tagging.py" + (f" --baseline {shlex.quote(str(args.baseline))}" if args.baseline else "")
+        command = "python bench/tagging.py" + (
+            f" --baseline {shlex.quote(str(args.baseline))} --label {shlex.quote(columns[0][0])}" if args.baseline else ""
+        )
         first = current
         section = (
             f"{SECTION}\n\n"
             f"Accuracy of English part-of-speech tags against {first['gold_tokens']:,} hand-tagged tokens "
             f"({first['sentences']} sentences of Universal Dependencies English EWT: web text with contractions, "
-            f"URLs and e-mail addresses; `bench/data/en_ewt_sample.tsv`). Command: `{command}`.\n\n"
+            f"URLs and e-mail addresses; `bench/data/en_ewt_sample.tsv`). Command: `{command}`"
+            + (f" (the first column is the keyextract package of the checkout in `{args.baseline}`)" if args.baseline else "")
+            + ".\n\n"
             f"{table(columns)}\n\n"
             "(a) tags the gold tokens; (b) tokenizes and tags each sentence's text with `segment` and counts a "
             "gold token right when a token with the same character span has its tag. EWT splits hyphenated "
