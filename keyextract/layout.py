@@ -7,7 +7,9 @@ hard-wrapped there. Every script is read the same way, line by line:
   ``(iv)`` ...), always end a phrase;
 - a line that ends in sentence punctuation or a colon ends a phrase;
 - a line that ends in a comma, hyphen, slash, opening bracket or stopword, or is followed by a
-  line starting in lowercase or with a comma, period or closing bracket, continues;
+  line starting with a comma, period or closing bracket, continues; so does one followed by a
+  line starting in lowercase, unless it is shorter than 40 columns in text that is not
+  hard-wrapped (a list item such as ``python`` / ``data analysis``);
 - otherwise the line continues only when the text is hard-wrapped (many lines about as long
   as its longest ones, 40 columns or more, as in text extracted from PDF) and the next line's
   first word would not have fitted on this line (the rule by which text is wrapped, with 15%
@@ -73,7 +75,9 @@ def _continues(prev: str, prev_width: int, nxt: str, wrap: int | None, stopwords
     if tail.endswith(_ENDS_PHRASE):
         return False
     head = nxt.lstrip()
-    if tail.endswith(_CONTINUES) or head.startswith(_CONTINUED) or head[:1].islower():
+    if tail.endswith(_CONTINUES) or head.startswith(_CONTINUED):
+        return True
+    if head[:1].islower() and (wrap is not None or prev_width >= MIN_WRAP_WIDTH):
         return True
     last = _LAST_WORD_RE.search(tail)
     if last and last.group(1).casefold() in stopwords and not _CJK_CHAR_RE.search(last.group(1)):

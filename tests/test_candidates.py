@@ -54,9 +54,10 @@ def test_no_candidate_is_only_digits_punctuation_or_stopword() -> None:
 
 
 def test_line_breaks_inside_a_phrase_become_one_space() -> None:
-    # the next line starts in lowercase: the phrase goes on (layout.phrase_breaks)
-    text = "We study keyphrase\nextraction in this paper."
-    assert candidates(text) == [("keyphrase extraction", [(9, 29)]), ("paper", [(38, 43)])]
+    # a line of 40 columns or more followed by one in lowercase goes on (layout.phrase_breaks);
+    # a shorter line (once "We study keyphrase\nextraction") may as well be a list item or title
+    text = "We describe a new method for automatic keyphrase\nextraction in this paper."
+    assert candidates(text) == [("new method", [(14, 24)]), ("automatic keyphrase extraction", [(29, 59)]), ("paper", [(68, 73)])]
 
 
 # --- issue "Candidates a person would pick": one class of fault per test --------------------

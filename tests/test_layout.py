@@ -33,7 +33,9 @@ def ends_of(text: str, *line_numbers: int) -> list[int]:
     ("text", "expected"),
     [
         ("Dual nature of systems\nThe paper studies them.", [22]),  # title, then abstract
-        ("We study keyphrase\nextraction in this paper.", []),  # next line starts in lowercase
+        ("We study keyphrase\nextraction in this paper.", [18]),  # a short line: a list item or a title
+        ("In this paper we study the extraction of keyphrases from\nscientific articles.", []),  # long line
+        ("Skills\npython\ndata analysis", [6, 13]),  # lowercase list items
         ("Key skills:\nPython\nData analysis", [11, 18]),  # a list without bullets, not wrapped
         ("Key skills\n- Python\n- Data analysis\n* SQL\n• Git\n1. Go\na) Rust\n(iv) C", [10, 19, 35, 41, 47, 53, 61]),
         ("Wind farm maintenance\n\nMaintenance crews", [21]),  # blank line
