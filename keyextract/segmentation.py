@@ -189,6 +189,8 @@ _ADDRESS_TAG = "ADD"
 _SENTENCE_END = frozenset(".!?;")
 _DO_FORMS = frozenset({"do", "does", "did"})
 _NEGATIONS = frozenset({"n't", "not", "never"})
+# Tags that start a verb's object or complement (see _title_case_tags).
+_OBJECT_STARTS = frozenset({"DT", "PDT", "PRP", "PRP$", "CD", "IN", "TO"})
 _OPENING = frozenset("([{<")
 _QUOTES = {"“": "``", "”": "''", "‘": "`", "’": "'", "„": "``"}
 # A number after a proper noun or technical term is its version ("Python 3.12", "GPT v4")
@@ -396,15 +398,19 @@ def _case_normalised(word: str, style: str) -> str | None:
 
 
 def _prepare_english(text: str, start: int, end: int, breaks: Sequence[int]):
-    """Tokens of ``text[start:end]``, the form the tagger sees each in, and which start a line.
+    """Tokens of ``text[start:end]``, the form the tagger sees each in, which start a line, and
+    which were lowercased from a Title Case line.
 
-    An ALL-CAPS or Title Case line (a title or heading) is tagged in lowercase, so that its
-    common words are not taken for proper nouns; spans are never changed, only ``norm``.
+    An ALL-CAPS line or run of words (a title, heading or shouting) is tagged in lowercase, so
+    that its common words are not taken for proper nouns; so is a Title Case line, whose words
+    then keep the lowercase tag only where it finds a verb (``_segment_english``). Spans are
+    never changed, only ``norm``.
     """
     raw = english_tokens(text, start, end)
     stopwords = load_stopwords("en")
     starts_line = [i == 0 or _break_between(breaks, raw[i - 1][1], raw[i][0]) for i in range(len(raw))]
     norms = [norm for _, _, norm, _ in raw]
+    titled = [False] * len(raw)
     line_start = 0  # headline lines: the tokens between two phrase-ending line breaks
     for i in range(1, len(raw) + 1):
         if i == len(raw) or starts_line[i]:
@@ -414,6 +420,7 @@ def _prepare_english(text: str, start: int, end: int, breaks: Sequence[int]):
                     s, e, norm, kind = raw[k]
                     if kind == "word" and norm is None:
                         norms[k] = _case_normalised(text[s:e], style)
+                        titled[k] = style == "title" and norms[k] is not None
             line_start = i
     # shouting inside a line: runs of at least CAPS_RUN consecutive ALL-CAPS words
     def shouted(k: int) -> bool:
@@ -430,17 +437,20 @@ def _prepare_english(text: str, start: int, end: int, breaks: Sequence[int]):
                 norms[j] = text[raw[j][0] : raw[j][1]].lower()
         run = [k] if k < len(raw) and shouted(k) else []
     words = [norm or text[s:e] for (s, e, _, _), norm in zip(raw, norms)]
-    return raw, norms, starts_line, words
+    return raw, norms, starts_line, words, titled
 
 
 def _segment_english(text: str, start: int, end: int, breaks: Sequence[int] = ()) -> list[Token]:
     """Penn Treebank tokens with tags, tagged sentence by sentence (see ``_sentences``)."""
-    raw, norms, starts_line, words = _prepare_english(text, start, end, breaks)
+    raw, norms, starts_line, words, titled = _prepare_english(text, start, end, breaks)
     tagger = english_tagger()
     if tagger is None:
         tags: list[str | None] = [None] * len(raw)
     else:
-        tags = [tag for sent in tagger.tag_sents(_sentences(words, starts_line)) for _, tag in sent]
+        ranges = _sentences(words, starts_line)
+        tags = [tag for sent in tagger.tag_sents([words[a:b] for a, b in ranges]) for _, tag in sent]
+        if any(titled):
+            _title_case_tags(text, raw, norms, words, titled, tags, ranges, tagger)
         _verbs_after_auxiliaries(words, tags, starts_line)
     tokens: list[Token] = []
     for k, ((s, e, _, kind), norm, tag) in enumerate(zip(raw, norms, tags)):
@@ -484,16 +494,44 @@ def _can_be_verb(word: str) -> bool:
     return bool(getAllLemmas(word, upos="VERB"))
 
 
-def _sentences(words: list[str], starts_line: list[bool]) -> list[list[str]]:
-    """Split ``words`` into the sentences the tagger sees: at . ! ? ; and at line breaks."""
-    sentences: list[list[str]] = [[]]
-    for word, new_line in zip(words, starts_line):
-        if new_line and sentences[-1]:
-            sentences.append([])
-        sentences[-1].append(word)
+def _title_case_tags(text, raw, norms, words, titled, tags, ranges, tagger) -> None:
+    """Tags of Title Case lines: as written, except verbs that take an object.
+
+    Tagged in lowercase, a title's verbs show ("Ramsey Graphs Beating the ..."), but so do
+    participles that modify a noun ("Emerging Technologies", "Coordinated Scheduling"), which
+    the noun-phrase pattern would then drop. A lowercased word keeps its lowercase tag only
+    when that is a verb followed by a determiner, pronoun, number or preposition (the start
+    of its object); every other word is tagged as written (``norm`` reset).
+    """
+    for a, b in ranges:
+        if not any(titled[a:b]):
+            continue
+        written = [text[raw[k][0] : raw[k][1]] if titled[k] else words[k] for k in range(a, b)]
+        as_written = [tag for _, tag in tagger.tag(written)]
+        for k in range(a, b):
+            if not titled[k]:
+                continue
+            verb = tags[k].startswith("VB") and k + 1 < b and tags[k + 1] in _OBJECT_STARTS
+            if not verb:
+                tags[k] = as_written[k - a]
+                norms[k] = None
+                words[k] = written[k - a]
+
+
+def _sentences(words: list[str], starts_line: list[bool]) -> list[tuple[int, int]]:
+    """Index ranges ``[a, b)`` of the sentences the tagger sees: split at . ! ? ; and at line breaks."""
+    ranges: list[tuple[int, int]] = []
+    a = 0
+    for k, (word, new_line) in enumerate(zip(words, starts_line)):
+        if new_line and k > a:
+            ranges.append((a, k))
+            a = k
         if word[0] in _SENTENCE_END and word == word[0] * len(word):
-            sentences.append([])
-    return [s for s in sentences if s]
+            ranges.append((a, k + 1))
+            a = k + 1
+    if a < len(words):
+        ranges.append((a, len(words)))
+    return ranges
 
 
 def tagging_sentences(text: str) -> list[list[str]]:
@@ -506,6 +544,6 @@ def tagging_sentences(text: str) -> list[list[str]]:
     sentences = []
     for script, start, end in split_scripts(text):
         if script == "en":
-            _, _, starts_line, words = _prepare_english(text, start, end, breaks)
-            sentences.extend(_sentences(words, starts_line))
+            _, _, starts_line, words, _ = _prepare_english(text, start, end, breaks)
+            sentences.extend(words[a:b] for a, b in _sentences(words, starts_line))
     return sentences
