@@ -1,9 +1,17 @@
-"""Candidate selection: POS-pattern phrases bounded by stopwords and punctuation.
+"""Candidate selection: POS-pattern phrases bounded by stopwords, punctuation and line breaks.
 
 English candidates are runs of adjectives and nouns that end in a noun (the pattern of
-EmbedRank and pke's noun phrases); Chinese candidates are runs of jieba's noun-like tags.
-Occurrences of one phrase that differ only in case are merged into one candidate. Languages
-without a tagger get stopword- and punctuation-delimited n-grams (``untagged_candidates``).
+EmbedRank and pke's noun phrases); technical terms (``Token.kind == "term"``: C++, 5G,
+HTTP/2) count as nouns, and non-prose tokens (URLs, e-mail addresses, paths, hashes, code) are
+never part of one. Chinese candidates are runs of jieba's noun-like tags. A phrase-ending line
+break (``Token.break_before``) ends a run in every script. Languages without a tagger get
+stopword- and punctuation-delimited n-grams (``untagged_candidates``).
+
+Occurrences of one phrase that differ only in case, width, script (traditional/simplified) or in
+the inflection of their head noun ("neural networks", "Neural Network") are merged into one
+candidate; the plural head is lemmatized with LemmInflect (Jascob,
+https://github.com/bjascob/LemmInflect), the noun lemma of a word the tagger tagged as a plural
+noun.
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 
 from .chinese import ZH_VERBS, idf, specificity
 from .types import Candidate, Span, Token
@@ -33,7 +42,10 @@ ZH_SUFFIXES = frozenset({"k"})
 ZH_COMPOUND_VERBS = frozenset({"v", "vd", "vi"})
 COMMON_VERB_IDF = 5.0
 
-# Tokens longer than this (URLs, hashes, base64) are never part of a keyphrase.
+EN_PLURAL_NOUNS = frozenset({"NNS", "NNPS"})
+
+# Tokens longer than this (base64, long identifiers the tokenizer did not recognise) are never
+# part of a keyphrase.
 MAX_TOKEN_CHARS = 40
 _WS_RE = re.compile(r"\s+")
 
@@ -45,10 +57,12 @@ def _is_word(token: Token) -> bool:
 
 def _role(token: Token, stopwords: frozenset[str]) -> str:
     """Classify a token: ``"noun"``, ``"adj"`` (may precede a noun), ``"word"`` (untagged) or ``"break"``."""
-    if not _is_word(token) or token.kind == "nonprose" or (token.norm or token.text).casefold() in stopwords:
+    if token.kind == "nonprose" or len(token.text) > MAX_TOKEN_CHARS:
         return "break"
     if token.kind == "term":
         return "noun"
+    if not _is_word(token) or (token.norm or token.text).casefold() in stopwords:
+        return "break"
     if token.pos is None:  # no tagger: any content word, phrases are plain n-grams
         return "word"
     if token.script == "zh":
@@ -70,7 +84,8 @@ def _runs(
     tokens: Sequence[Token], stopwords: frozenset[str]
 ) -> Iterable[tuple[int, list[Token], list[str]]]:
     """Maximal runs of phrase tokens: same script, no stopword, punctuation, other tag or
-    phrase boundary (``Token.break_before``) between.
+    phrase-ending line break (``Token.break_before``) between; a version number ("Python 3.12")
+    ends a run.
 
     Each run comes with the index of its first token in ``tokens``.
     """
@@ -90,8 +105,16 @@ def _runs(
         else:
             run.append(token)
             roles.append(role)
+        if run and run[-1] is token and token.kind == "term" and not any(ch.isalpha() for ch in token.text):
+            yield first, run, roles  # a version number ("Python 3.12") ends its name
+            run, roles = [], []
     if run:
         yield first, run, roles
+
+
+def _is_zh_noun(token: Token) -> bool:
+    """A Chinese-run token that is a noun by its own tag (or a Latin term), not a verb let in."""
+    return token.kind == "term" or token.pos in ZH_NOUNS
 
 
 def _object_of_verb(previous: Token, token: Token) -> bool:
@@ -119,7 +142,8 @@ def _phrases_in_run(run: list[Token], roles: list[str], max_words: int) -> Itera
         for j in range(1, len(run) + 1):
             if roles[j - 1] == "noun":
                 for i in range(max(0, j - max_words), j):
-                    if run[i].pos not in ZH_SUFFIXES:
+                    # a compound verb counts as a noun only beside one (液体培养, not 详情请访问)
+                    if run[i].pos not in ZH_SUFFIXES and any(_is_zh_noun(t) for t in run[i:j]):
                         yield i, j
         return
     end = len(run)
@@ -133,14 +157,28 @@ def _phrase_text(text: str, start: int, end: int) -> str:
     return _WS_RE.sub(" ", text[start:end])
 
 
+@lru_cache(maxsize=65536)
+def noun_lemma(word: str) -> str:
+    """The noun lemma of a (lowercase) plural noun by LemmInflect: "networks" -> "network"."""
+    from lemminflect import getLemma
+
+    lemmas = getLemma(word, upos="NOUN")
+    return lemmas[0] if lemmas and lemmas[0] else word
+
+
 def _phrase_key(text: str, tokens: Sequence[Token]) -> str:
-    """The form that merges occurrences: tokens in their ``norm`` form (simplified, half-width),
-    whitespace collapsed, case-folded; ``臺灣`` and ``台湾`` are one candidate."""
+    """The form that merges occurrences: tokens in their ``norm`` form (simplified, half-width,
+    straight apostrophes), an English plural head noun lemmatized (``noun_lemma``), whitespace
+    collapsed, case-folded: ``臺灣`` and ``台湾`` are one candidate, so are ``Neural Networks``
+    and ``neural network``."""
     parts = []
     for k, token in enumerate(tokens):
         if k:
             parts.append(text[tokens[k - 1].end : token.start])
-        parts.append(token.norm or token.text)
+        form = token.norm or token.text
+        if k == len(tokens) - 1 and token.script == "en" and token.pos in EN_PLURAL_NOUNS and token.kind == "word":
+            form = noun_lemma(form.casefold())
+        parts.append(form)
     return _WS_RE.sub(" ", "".join(parts)).casefold()
 
 
@@ -172,7 +210,7 @@ def extract_candidates(
         for i, j in _phrases_in_run(run, roles, max_words):
             start, end = run[i].start, run[j - 1].end
             phrase = _phrase_text(text, start, end)
-            if len(phrase) < 2:
+            if len(phrase) < 2 or not any(ch.isalpha() for ch in phrase):
                 continue
             key = _phrase_key(text, run[i:j])
             first_token.setdefault(key, run_start + i)

@@ -423,7 +423,7 @@ def _run_spark(argv: list[str]) -> int:
     parser.add_argument("--partitions", type=_int_at_least(1),
                         help="repartition the input into N partitions (default: the input's, at least one per core)")
     parser.add_argument("--conf", type=_conf_pair, action="append", default=[], metavar="KEY=VALUE",
-                        help="Spark setting for a new session, e.g. spark.executorEnv.NLTK_DATA=/data/nltk (repeatable)")
+                        help="Spark setting for a new session, e.g. spark.executorEnv.HF_HOME=/mnt/hf-cache (repeatable)")
     parser.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
     args = parser.parse_intermixed_args(argv)
     try:

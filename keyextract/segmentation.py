@@ -1,23 +1,31 @@
 """Segmentation: language detection, tokenization with character spans, and POS tagging.
 
 Chinese stretches go to jieba (with its part-of-speech tags; ``chinese.py`` normalises
-traditional and full-width text, joins Latin terms and applies user dictionaries); the rest goes
-to NLTK: a regular expression tokenizer and NLTK's averaged-perceptron tagger. Text in a language
-without a tagger (``languages.UNTAGGED``) is tokenized alone, without tags (``segment_untagged``).
-Every token keeps its span in the original text, which is what lets candidates be located in the
-encoder's token stream later.
+traditional and full-width text, joins Latin terms and applies user dictionaries); the rest
+to our tokenizer, which follows the Penn Treebank's conventions that the tagger was trained
+on, and NLTK's averaged-perceptron tagger with the weights shipped in ``data/tagger``. Text in a
+language without a tagger (``languages.UNTAGGED``) is tokenized alone, without tags
+(``segment_untagged``). Every token keeps its span in the original text, which is what lets
+candidates be located in the encoder's token stream later. Line breaks that end a phrase
+(``layout.phrase_breaks``) mark the next token's ``break_before``, in every script.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 import sys
+from collections.abc import Sequence
+from dataclasses import replace
 from functools import cache
 
 import regex
 
+from ._data import data_path
 from .chinese import UserDictEntry, segment_chinese
 from .languages import LANGS, TAGGED, UNTAGGED  # noqa: F401 - LANGS: the values of lang=
+from .layout import phrase_breaks
+from .stopwords import load_stopwords
 from .types import Token
 
 # Han ideographs (with extensions and compatibility forms), CJK punctuation and fullwidth forms.
@@ -25,9 +33,6 @@ _CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\U00020
 _HAN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 _NON_CJK_RUN_RE = re.compile(f"[^{_CJK}]+")
 _LATIN_WORD_RE = re.compile(r"[^\W\d_]{2,}")
-# Words (letters/digits joined by inner hyphens or dots: "real-time", "3.5"), clitics, punctuation.
-_EN_TOKEN_PATTERN = r"\w+(?:[-.]\w+)*|'\w+|[^\w\s]"
-_SENTENCE_END = frozenset(".!?;")
 
 # A stretch without Chinese characters needs this many Latin words to be segmented as English;
 # shorter ones ("BERT" in "基于BERT模型") stay inside the Chinese text, where jieba tags them "eng".
@@ -42,7 +47,12 @@ def script_language(text: str) -> str:
 
 
 def split_scripts(text: str) -> list[tuple[str, int, int]]:
-    """Split ``text`` into ``(script, start, end)`` chunks, each routed to one segmenter."""
+    """Split ``text`` into ``(script, start, end)`` chunks, each routed to one segmenter.
+
+    A Latin stretch inside Chinese text goes to the English segmenter when it has at least
+    ``MIN_ENGLISH_WORDS`` words or holds a URL, e-mail address, path, hash or code identifier
+    (which jieba would cut into candidate-looking pieces).
+    """
     chunks: list[tuple[str, int, int]] = []
 
     def add(script: str, start: int, end: int) -> None:
@@ -58,7 +68,8 @@ def split_scripts(text: str) -> list[tuple[str, int, int]]:
         add("zh", pos, match.start())
         words = len(_LATIN_WORD_RE.findall(match.group()))
         whole_text = match.start() == 0 and match.end() == len(text)
-        add("en" if whole_text or words >= MIN_ENGLISH_WORDS else "zh", match.start(), match.end())
+        english = whole_text or words >= MIN_ENGLISH_WORDS or _has_nonprose(match.group())
+        add("en" if english else "zh", match.start(), match.end())
         pos = match.end()
     add("zh", pos, len(text))
     return chunks
@@ -71,84 +82,239 @@ def segment(
 
     ``lang``: ``None``, ``"en"`` or ``"zh"`` split the text into Chinese and Latin stretches
     for jieba and NLTK; any other language code goes to ``segment_untagged``. ``user_dict``:
-    entries (``chinese.load_user_dict``) that jieba uses for this call only.
+    entries (``chinese.load_user_dict``) that jieba uses for this call only. A token's
+    ``break_before`` is set when a line break that ends a phrase lies between it and the
+    previous token.
     """
     if lang is not None and lang not in TAGGED:
         return segment_untagged(text, lang)
+    breaks = phrase_breaks(text, load_stopwords("en"))
     tokens: list[Token] = []
     for script, start, end in split_scripts(text):
         if script == "zh":
-            tokens.extend(segment_chinese(text, start, end, user_dict))
+            chunk = list(segment_chinese(text, start, end, user_dict))
         else:
-            tokens.extend(_segment_english(text, start, end))
+            chunk = _segment_english(text, start, end, breaks)
+        for token in chunk:
+            previous_end = tokens[-1].end if tokens else 0
+            if _break_between(breaks, previous_end, token.start) and not token.break_before:
+                token = replace(token, break_before=True)
+            tokens.append(token)
     return tokens
+
+
+def _break_between(breaks: Sequence[int], start: int, end: int) -> bool:
+    """Whether a phrase-ending line break lies in ``text[start:end]``."""
+    i = bisect.bisect_left(breaks, start)
+    return i < len(breaks) and breaks[i] < end
 
 
 # --- English -------------------------------------------------------------------------------
 
+# Top-level domains a bare domain name ("Amazon.com", "example.org") must end in.
+_TLD = r"(?:com|org|net|edu|gov|mil|int|info|biz|io|ai|co|us|uk|de|fr|cn|jp|ru|nl|eu|ca|au|in|br|it|es|ch|se|tv|me|app|dev)"
+_URL_CHAR = r"[^\s<>\"'()\[\]{}]"
+_URL_END = r"[^\s<>\"'()\[\]{}.,;:!?]"
+# One alternative per token class, tried in this order at each position. Group names are the
+# class; see _KINDS for the token kind of each.
+_EN_TOKEN_RE = re.compile(
+    rf"""
+    (?P<url>(?:[A-Za-z][A-Za-z0-9+.-]*://|www\d?\.){_URL_CHAR}*{_URL_END}
+        |(?<![\w@.-])(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+{_TLD}/(?:{_URL_CHAR}*{_URL_END})?)
+    |(?P<email>(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)
+    |(?P<domain>(?<![\w@.-])(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+{_TLD}(?![\w@/-]|\.\w))
+    |(?P<number>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?(?![\w,])|\d+(?:[:/]\d+)+(?![\w/]))
+    |(?P<path>(?<![\w/.~-])(?:[A-Za-z]:\\[^\s]*[\w/\\]
+        |(?:~|\.{{1,2}})?/[\w.-]*\w(?:/[\w.-]*\w)*/?
+        |\w[\w.-]*(?:/[\w.-]+)+\.[A-Za-z]\w{{0,4}}\b))
+    |(?P<hash>\b0x[0-9A-Fa-f]+\b
+        |\b[0-9a-fA-F]{{8}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{12}}\b
+        |\b(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{{7,}}\b)
+    |(?P<code>[A-Za-z_][\w.]*\w\(\)
+        |\w+(?:(?:::|->)\w+)+
+        |\b_*[A-Za-z][A-Za-z0-9]*(?:_+[A-Za-z0-9]+)+_*(?!\w)
+        |\b_{{1,2}}[A-Za-z]\w*
+        |\b[a-z]{{2,}}[a-z0-9]*(?:[A-Z][a-z0-9]+)+\b
+        |\b[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]+)+\b)
+    |(?P<mention>(?<![\w@])@[A-Za-z_]\w*)
+    |(?P<term>(?:\b[A-Za-z]\w*)?\.NET\b
+        |\b[A-Za-z]\w*\.js\b
+        |\b[A-Za-z]\+\+(?![\w+])
+        |\b[A-Za-z]\#(?![\w#])
+        |\b[A-Z][A-Z0-9]*(?:/[A-Z0-9][A-Z0-9.]*(?<!\.))+\b)
+    |(?P<abbrev>\b(?:[A-Za-z]\.){{2,}}
+        |\bPh\.D\.
+        |\b(?:Mr|Mrs|Ms|Dr|Prof|Jr|Sr|St|vs|etc|Fig|Figs|Eq|Eqs|Inc|Corp|Ltd|Co|al|cf|approx|Dept|Univ|Vol)\.)
+    |(?P<split>\b(?:[Cc]an(?=not\b)|CAN(?=NOT\b)|[Gg]on(?=na\b)|[Ww]an(?=na\b)|[Gg]ot(?=ta\b)))
+    |(?P<ntstem>[A-Za-z]+?(?=[nN]['’][tT]\b))
+    |(?P<nt>[nN]['’][tT]\b)
+    |(?P<clitic>(?<=\w)['’](?:[sSmMdD]|ll|LL|re|RE|ve|VE)\b)
+    |(?P<name>\b[A-Za-z]['’][A-Z][a-z]+)
+    |(?P<word>\w+(?:[-.]\w+)*)
+    |(?P<punct>(?P<mark>[^\w\s])(?P=mark)*)
+    """,
+    re.VERBOSE,
+)
+def _has_nonprose(stretch: str) -> bool:
+    return any(_KINDS.get(m.lastgroup) == "nonprose" for m in _EN_TOKEN_RE.finditer(stretch))
+
+
+_KINDS = {"url": "nonprose", "email": "nonprose", "path": "nonprose", "hash": "nonprose", "code": "nonprose",
+          "mention": "nonprose", "domain": "term", "term": "term"}
+# A URL or e-mail address gets the tag of web text treebanks (OntoNotes, EWT) for addresses.
+_ADDRESS_TAG = "ADD"
+_SENTENCE_END = frozenset(".!?;")
+_DO_FORMS = frozenset({"do", "does", "did"})
+_NEGATIONS = frozenset({"n't", "not", "never"})
+# Tags that start a verb's object or complement (see _title_case_tags).
+_OBJECT_STARTS = frozenset({"DT", "PDT", "PRP", "PRP$", "CD", "IN", "TO"})
+_OPENING = frozenset("([{<")
+_QUOTES = {"“": "``", "”": "''", "‘": "`", "’": "'", "„": "``"}
+# A number after a proper noun or technical term is its version ("Python 3.12", "GPT v4")
+# unless the noun refers to part of a document ("Table 3.1").
+_VERSION_RE = re.compile(r"v?\d+(?:\.\d+)+|v\d+")
+_REFERENCE_NOUNS = frozenset(
+    "table tables figure figures fig fig. figs figs. section sections chapter chapters equation equations eq "
+    "eq. eqs eqs. appendix page pages step steps theorem lemma corollary definition example algorithm line "
+    "lines part parts volume vol vol. no. number item items row column rule case phase stage level grade "
+    "version release article clause paragraph".split()
+)
+
+# Words in a run of this many ALL-CAPS words are tagged in lowercase.
+CAPS_RUN = 3
+# The tagger's weights in data/tagger (built by bench/tagger_weights.py).
+TAGGER_FILE = "en_perceptron.npz"
+
 _warned_no_tagger = False
 
 
-@cache
-def _en_tokenizer():
-    from nltk.tokenize import RegexpTokenizer
+def _is_alnum_term(word: str) -> bool:
+    """Letters mixed with digits that name a thing: "5G", "3D", "GPT-4", "x86", "H2O", "MP3".
 
-    return RegexpTokenizer(_EN_TOKEN_PATTERN)
+    Digit-led words count only with a capital letter, so that "2nd", "1990s" and "10km" do not.
+    """
+    if not any(ch.isdigit() for ch in word) or not any(ch.isalpha() for ch in word):
+        return False
+    return any(ch.isupper() for ch in word) if word[0].isdigit() else True
+
+
+def _punct_norm(text: str, chunk: str, at: int) -> str | None:
+    """Penn Treebank form of punctuation: quotes as `` (opening) and '' (closing), "!!" as "!"."""
+    if text[0] in "!?" and len(text) > 1:
+        return text[0]
+    if text[0] == "." and len(text) > 3:
+        return "..."
+    if text in _QUOTES:
+        return _QUOTES[text]
+    if text == '"':
+        before = chunk[at - 1] if at > 0 else " "
+        return "``" if before.isspace() or before in _OPENING else "''"
+    return None
+
+
+def english_tokens(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int, str | None, str]]:
+    """Penn Treebank tokens of ``text[start:end]``: ``(start, end, norm, kind)`` in text order.
+
+    Contractions split as the treebank does ("does" + "n't", "ca" + "n't", "I" + "'m"), with
+    curly apostrophes and quotes normalised in ``norm`` (``'``, ``n't``, `````/``''``); runs of one
+    punctuation character ("...", "--") stay whole. URLs, e-mail addresses, file paths, hashes
+    and code identifiers are single ``"nonprose"`` tokens; technical terms ("C++", "C#",
+    ".NET", "HTTP/2", "5G", "GPT-4", "Amazon.com") single ``"term"`` tokens; dotted
+    abbreviations ("U.S.", "e.g.", "Dr.") keep their periods.
+    """
+    end = len(text) if end is None else end
+    chunk = text[start:end]
+    out = []
+    for match in _EN_TOKEN_RE.finditer(chunk):
+        group = match.lastgroup
+        word = match.group()
+        kind = _KINDS.get(group, "word")
+        norm = None
+        if group == "punct":
+            norm = _punct_norm(word, chunk, match.start())
+        elif "’" in word or "‘" in word:
+            norm = word.replace("’", "'").replace("‘", "'")
+        if group == "word" and _is_alnum_term(word):
+            kind = "term"
+        out.append((match.start() + start, match.end() + start, norm, kind))
+    return out
 
 
 @cache
 def english_tagger():
-    """NLTK's averaged-perceptron tagger, loaded once; ``None`` if its data cannot be had.
+    """NLTK's averaged-perceptron tagger with the weights shipped in ``data/tagger``, loaded once.
 
-    When the data are missing the tagger is fetched with ``nltk.download``; if that fails too,
-    candidates fall back to stopword-delimited n-grams and a warning is printed once.
+    ``None`` (after one warning line on stderr) if the shipped weights cannot be read; then
+    candidates fall back to stopword-delimited n-grams.
     """
     from nltk.tag.perceptron import PerceptronTagger
 
     try:
-        return _with_dense_weights(PerceptronTagger(lang="eng"))
-    except LookupError:
-        pass
-    try:
-        import nltk
-
-        if nltk.download("averaged_perceptron_tagger_eng", quiet=True, raise_on_error=False):
-            return _with_dense_weights(PerceptronTagger(lang="eng"))
-    except Exception:  # noqa: BLE001 - any download failure means "no tagger"
-        pass
-    _warn_no_tagger()
-    return None
-
-
-def _with_dense_weights(tagger):
-    """The tagger with its perceptron's ``predict`` done on a dense weight matrix.
-
-    NLTK's ``predict`` loops in Python over every class of every feature, and was 60% of the
-    time keyextract spends outside the encoder; the dense version gives the same tags.
-    """
-    tagger.model = _DensePerceptron(tagger.model)
+        model, tagdict = _DensePerceptron.load(data_path("tagger", TAGGER_FILE))
+    except (OSError, ValueError, KeyError) as exc:
+        _warn_no_tagger(exc)
+        return None
+    tagger = PerceptronTagger(load=False)
+    tagger.model = model
+    tagger.classes = set(model.classes)
+    tagger.tagdict = tagdict
     return tagger
+
+
+def _table(array) -> list[str]:
+    return bytes(array).decode("utf-8").split("\n")
 
 
 class _DensePerceptron:
     """NLTK's ``AveragedPerceptron.predict`` over a (features x classes) float64 matrix.
 
-    Scores are summed feature by feature in NLTK's order, and ties go to the alphabetically last
-    class as in NLTK, so the chosen tags are NLTK's own.
+    NLTK's ``predict`` loops in Python over every class of every feature, and was 60% of the
+    time keyextract spends outside the encoder. Scores are summed feature by feature in NLTK's
+    order, and ties go to the alphabetically last class as in NLTK, so the chosen tags are
+    NLTK's own.
     """
 
-    def __init__(self, model) -> None:
+    def __init__(self, features: Sequence[str], labels: Sequence[str], weights) -> None:
         import numpy as np
 
         self._np = np
-        self.classes = model.classes
-        self._labels = sorted(model.classes)
-        column = {label: j for j, label in enumerate(self._labels)}
-        self._row = {feat: i for i, feat in enumerate(model.weights)}
-        self._weights = np.zeros((len(self._row), len(self._labels)), np.float64)
-        for feat, weights in model.weights.items():
-            for label, weight in weights.items():
-                self._weights[self._row[feat], column[label]] = weight
+        self._labels = list(labels)
+        self.classes = set(labels)
+        self._row = {feat: i for i, feat in enumerate(features)}
+        self._weights = weights
+
+    @classmethod
+    def from_model(cls, model) -> _DensePerceptron:
+        """The dense form of an NLTK ``AveragedPerceptron``."""
+        import numpy as np
+
+        labels = sorted(model.classes)
+        column = {label: j for j, label in enumerate(labels)}
+        weights = np.zeros((len(model.weights), len(labels)), np.float64)
+        for i, per_class in enumerate(model.weights.values()):
+            for label, weight in per_class.items():
+                weights[i, column[label]] = weight
+        return cls(list(model.weights), labels, weights)
+
+    @classmethod
+    def load(cls, path) -> tuple[_DensePerceptron, dict[str, str]]:
+        """The model and tag dictionary stored by ``bench/tagger_weights.py`` at ``path``.
+
+        Weights are stored as integers x1000; divided by 1000 in float64 they are NLTK's own
+        floats bit for bit. Raises ``OSError``/``ValueError``/``KeyError`` for a missing or
+        damaged file.
+        """
+        import numpy as np
+
+        with np.load(path) as data:
+            features = _table(data["features"])
+            labels = _table(data["classes"])
+            counts = data["counts"].astype(np.int64)
+            rows = np.repeat(np.arange(len(features)), counts)
+            weights = np.zeros((len(features), len(labels)), np.float64)
+            weights[rows, data["columns"]] = data["weights"] / 1000.0
+            tagdict = dict(zip(_table(data["tagdict_words"]), (labels[j] for j in data["tagdict_tags"])))
+        return cls(features, labels, weights), tagdict
 
     def predict(self, features: dict, return_conf: bool = False):
         """Best label for ``features`` (name -> count), and its softmax confidence if asked."""
@@ -172,34 +338,192 @@ class _DensePerceptron:
         return self._labels[best], conf
 
 
-def _warn_no_tagger() -> None:
+def _warn_no_tagger(exc: BaseException) -> None:
     global _warned_no_tagger
     if not _warned_no_tagger:
         _warned_no_tagger = True
         print(
-            "keyextract: warning: NLTK's English POS tagger (averaged_perceptron_tagger_eng) is "
-            "not installed and could not be downloaded; English candidates fall back to "
-            "stopword-delimited n-grams. Install it with: "
-            "python -m nltk.downloader averaged_perceptron_tagger_eng",
+            f"keyextract: warning: the English POS tagger cannot be loaded ({exc}); English candidates "
+            "fall back to stopword-delimited n-grams (reinstall keyextract to repair it)",
             file=sys.stderr,
         )
 
 
-def _segment_english(text: str, start: int, end: int) -> list[Token]:
-    """NLTK tokens with Penn Treebank tags, tagged sentence by sentence."""
-    chunk = text[start:end]
-    spans = [(s + start, e + start) for s, e in _en_tokenizer().span_tokenize(chunk)]
-    words = [text[s:e] for s, e in spans]
+def _headline_words(words: list[tuple[str, str]], stopwords: frozenset[str]) -> str | None:
+    """``"caps"`` for an ALL-CAPS line, ``"title"`` for a Title Case one, else ``None``.
+
+    ``words`` are ``(text, kind)`` of the line's tokens.
+    """
+    alpha = [w for w, kind in words if kind == "word" and w[:1].isalpha()]
+    if len(alpha) < 2:
+        return None
+    cased = [w for w in alpha if any(ch.isalpha() for ch in w) and len(w) > 1]
+    if len(cased) >= 2 and all(w.isupper() for w in cased):
+        return "caps"
+    content = [w for w in alpha if w.casefold() not in stopwords]
+    if len(content) >= 2 and all(w[0].isupper() for w in content):
+        return "title"
+    return None
+
+
+def _case_normalised(word: str, style: str) -> str | None:
+    """The form a headline word is tagged in: common-word case, acronyms kept in Title Case."""
+    if style == "caps" or (word[:1].isupper() and word[1:].islower()):
+        lowered = word.lower()
+        return lowered if lowered != word else None
+    return None
+
+
+def _prepare_english(text: str, start: int, end: int, breaks: Sequence[int]):
+    """Tokens of ``text[start:end]``, the form the tagger sees each in, which start a line, and
+    which were lowercased from a Title Case line.
+
+    An ALL-CAPS line or run of words (a title, heading or shouting) is tagged in lowercase, so
+    that its common words are not taken for proper nouns; so is a Title Case line, whose words
+    then keep the lowercase tag only where it finds a verb (``_segment_english``). Spans are
+    never changed, only ``norm``.
+    """
+    raw = english_tokens(text, start, end)
+    stopwords = load_stopwords("en")
+    starts_line = [i == 0 or _break_between(breaks, raw[i - 1][1], raw[i][0]) for i in range(len(raw))]
+    norms = [norm for _, _, norm, _ in raw]
+    titled = [False] * len(raw)
+    line_start = 0  # headline lines: the tokens between two phrase-ending line breaks
+    for i in range(1, len(raw) + 1):
+        if i == len(raw) or starts_line[i]:
+            style = _headline_words([(text[s:e], kind) for s, e, _, kind in raw[line_start:i]], stopwords)
+            if style:
+                for k in range(line_start, i):
+                    s, e, norm, kind = raw[k]
+                    if kind == "word" and norm is None:
+                        norms[k] = _case_normalised(text[s:e], style)
+                        titled[k] = style == "title" and norms[k] is not None
+            line_start = i
+    # shouting inside a line: runs of at least CAPS_RUN consecutive ALL-CAPS words
+    def shouted(k: int) -> bool:
+        word = text[raw[k][0] : raw[k][1]]
+        return raw[k][3] == "word" and norms[k] is None and len(word) > 1 and word.isalpha() and word.isupper()
+
+    run: list[int] = []
+    for k in range(len(raw) + 1):
+        if k < len(raw) and shouted(k) and not (run and starts_line[k]):
+            run.append(k)
+            continue
+        if len(run) >= CAPS_RUN:
+            for j in run:
+                norms[j] = text[raw[j][0] : raw[j][1]].lower()
+        run = [k] if k < len(raw) and shouted(k) else []
+    words = [norm or text[s:e] for (s, e, _, _), norm in zip(raw, norms)]
+    return raw, norms, starts_line, words, titled
+
+
+def _segment_english(text: str, start: int, end: int, breaks: Sequence[int] = ()) -> list[Token]:
+    """Penn Treebank tokens with tags, tagged sentence by sentence (see ``_sentences``)."""
+    raw, norms, starts_line, words, titled = _prepare_english(text, start, end, breaks)
     tagger = english_tagger()
     if tagger is None:
-        return [Token(w, s, e, None, "en") for w, (s, e) in zip(words, spans)]
-    sentences: list[list[str]] = [[]]
-    for word in words:
-        sentences[-1].append(word)
-        if word in _SENTENCE_END:
-            sentences.append([])
-    tags = [tag for sent in tagger.tag_sents([s for s in sentences if s]) for _, tag in sent]
-    return [Token(w, s, e, t, "en") for w, (s, e), t in zip(words, spans, tags)]
+        tags: list[str | None] = [None] * len(raw)
+    else:
+        ranges = _sentences(words, starts_line)
+        tags = [tag for sent in tagger.tag_sents([words[a:b] for a, b in ranges]) for _, tag in sent]
+        if any(titled):
+            _title_case_tags(text, raw, norms, words, titled, tags, ranges, tagger)
+        _verbs_after_auxiliaries(words, tags, starts_line)
+    tokens: list[Token] = []
+    for k, ((s, e, _, kind), norm, tag) in enumerate(zip(raw, norms, tags)):
+        word = text[s:e]
+        if kind == "nonprose" and tag is not None and ("@" in word or "://" in word or word.startswith("www")):
+            tag = _ADDRESS_TAG
+        if kind == "word" and tokens and not starts_line[k] and _VERSION_RE.fullmatch(word):
+            prev = tokens[-1]
+            gap = text[prev.end : s]
+            named = prev.kind == "term" or prev.pos in ("NNP", "NNPS")
+            if gap.isspace() and "\n" not in gap and named and prev.text.casefold() not in _REFERENCE_NOUNS:
+                kind = "term"
+        tokens.append(Token(word, s, e, tag, "en", norm, kind, starts_line[k] and k > 0))
+    return tokens
+
+
+def _verbs_after_auxiliaries(words: list[str], tags: list, starts_line: list[bool]) -> None:
+    """Retag as VB a base-form noun (NN) right after a modal ("will share") or after
+    do-support with negation ("doesn't share", "did not track"), when it can be a verb.
+
+    English grammar leaves only a bare verb there; the tagger, trained on financial news,
+    takes "share" or "access" there for a noun, and the phrase then runs on into the next
+    nouns. Whether a word can be a verb is LemmInflect's dictionary.
+    """
+    for k in range(1, len(words)):
+        if tags[k] != "NN" or starts_line[k]:
+            continue
+        prev = words[k - 1].lower()
+        after_modal = tags[k - 1] == "MD"
+        negated = k > 1 and prev in _NEGATIONS and not starts_line[k - 1] and (
+            tags[k - 2] == "MD" or words[k - 2].lower() in _DO_FORMS
+        )
+        if (after_modal or negated) and _can_be_verb(words[k].lower()):
+            tags[k] = "VB"
+
+
+@cache
+def _can_be_verb(word: str) -> bool:
+    from lemminflect import getAllLemmas
+
+    return bool(getAllLemmas(word, upos="VERB"))
+
+
+def _title_case_tags(text, raw, norms, words, titled, tags, ranges, tagger) -> None:
+    """Tags of Title Case lines: as written, except verbs that take an object.
+
+    Tagged in lowercase, a title's verbs show ("Ramsey Graphs Beating the ..."), but so do
+    participles that modify a noun ("Emerging Technologies", "Coordinated Scheduling"), which
+    the noun-phrase pattern would then drop. A lowercased word keeps its lowercase tag only
+    when that is a verb followed by a determiner, pronoun, number or preposition (the start
+    of its object); every other word is tagged as written (``norm`` reset).
+    """
+    for a, b in ranges:
+        if not any(titled[a:b]):
+            continue
+        written = [text[raw[k][0] : raw[k][1]] if titled[k] else words[k] for k in range(a, b)]
+        as_written = [tag for _, tag in tagger.tag(written)]
+        for k in range(a, b):
+            if not titled[k]:
+                continue
+            verb = tags[k].startswith("VB") and k + 1 < b and tags[k + 1] in _OBJECT_STARTS
+            if not verb:
+                tags[k] = as_written[k - a]
+                norms[k] = None
+                words[k] = written[k - a]
+
+
+def _sentences(words: list[str], starts_line: list[bool]) -> list[tuple[int, int]]:
+    """Index ranges ``[a, b)`` of the sentences the tagger sees: split at . ! ? ; and at line breaks."""
+    ranges: list[tuple[int, int]] = []
+    a = 0
+    for k, (word, new_line) in enumerate(zip(words, starts_line)):
+        if new_line and k > a:
+            ranges.append((a, k))
+            a = k
+        if word[0] in _SENTENCE_END and word == word[0] * len(word):
+            ranges.append((a, k + 1))
+            a = k + 1
+    if a < len(words):
+        ranges.append((a, len(words)))
+    return ranges
+
+
+def tagging_sentences(text: str) -> list[list[str]]:
+    """The sentences of ``text`` as the tagger sees them (words in their tagged form).
+
+    For checks of the tagger (``bench/tagger_weights.py --check``); Chinese stretches are
+    left out.
+    """
+    breaks = phrase_breaks(text, load_stopwords("en"))
+    sentences = []
+    for script, start, end in split_scripts(text):
+        if script == "en":
+            _, _, starts_line, words, _ = _prepare_english(text, start, end, breaks)
+            sentences.extend(words[a:b] for a, b in _sentences(words, starts_line))
+    return sentences
 
 
 # --- Languages without a tagger ------------------------------------------------------------
@@ -217,7 +541,6 @@ _UNTAGGED_TOKEN_RE = regex.compile(
     """,
     regex.VERBOSE | regex.IGNORECASE,
 )
-_LINE_BREAK_RE = re.compile(r"\n\s*")
 
 
 def segment_untagged(text: str, lang: str) -> list[Token]:
@@ -228,10 +551,11 @@ def segment_untagged(text: str, lang: str) -> list[Token]:
     (``languages.Language.elisions``: French ``l'``, ``qu'``; Italian ``dell'``) becomes a token
     of its own (``l'énergie`` -> ``l'`` + ``énergie``), normalised without its apostrophe. A
     word's ``norm`` has straight apostrophes. URLs and e-mail addresses are ``nonprose``. A token
-    after a line break that ends a phrase (``phrase_line_breaks``) has ``break_before``.
+    after a line break that ends a phrase (``layout.phrase_breaks``, with the language's
+    stopwords) has ``break_before``.
     """
     elisions = UNTAGGED[lang].elisions if lang in UNTAGGED else frozenset()
-    breaks = phrase_line_breaks(text)
+    breaks = phrase_breaks(text, _shipped_stopwords(lang))
     tokens: list[Token] = []
     b = 0
     for match in _UNTAGGED_TOKEN_RE.finditer(text):
@@ -251,6 +575,13 @@ def segment_untagged(text: str, lang: str) -> list[Token]:
     return tokens
 
 
+def _shipped_stopwords(lang: str) -> frozenset[str]:
+    """The stopword list shipped for ``lang``, or none."""
+    from .stopwords import shipped_languages
+
+    return load_stopwords(lang) if lang in shipped_languages() else frozenset()
+
+
 def _elision_end(word: str, elisions: frozenset[str]) -> int:
     """Length of the elided clitic (with its apostrophe) that ``word`` starts with, or 0."""
     for i, ch in enumerate(word):
@@ -259,15 +590,3 @@ def _elision_end(word: str, elisions: frozenset[str]) -> int:
         if not ch.isalpha():
             return 0
     return 0
-
-
-def phrase_line_breaks(text: str) -> list[int]:
-    """Offsets of the line breaks that end a phrase: each blank line, and each line break
-    whose next line does not start with a lowercase letter (hard-wrapped prose continues)."""
-    breaks = []
-    for match in _LINE_BREAK_RE.finditer(text):
-        gap = match.group()
-        following = text[match.end() : match.end() + 1]
-        if gap.count("\n") > 1 or not following.islower():
-            breaks.append(match.start())
-    return breaks

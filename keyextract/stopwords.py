@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
+from ._data import data_path
 from .errors import InputError
-
-
-def _stopword_dir() -> Path:
-    """Find the lists: inside the installed package, or at the source tree's root."""
-    packaged = resources.files("keyextract") / "data" / "stopwords"
-    if packaged.is_dir():
-        return Path(str(packaged))
-    source_tree = Path(__file__).resolve().parent.parent / "data" / "stopwords"
-    if source_tree.is_dir():
-        return source_tree
-    raise FileNotFoundError("keyextract's stopword lists are missing from the installation")
 
 
 def parse_stopwords(text: str) -> frozenset[str]:
@@ -33,7 +22,7 @@ def parse_stopwords(text: str) -> frozenset[str]:
 @cache
 def shipped_languages() -> tuple[str, ...]:
     """Codes of the languages with a shipped list (``data/stopwords/<code>.txt``), sorted."""
-    return tuple(sorted(path.stem for path in _stopword_dir().glob("*.txt")))
+    return tuple(sorted(path.stem for path in data_path("stopwords").glob("*.txt")))
 
 
 @cache
@@ -41,7 +30,7 @@ def load_stopwords(lang: str) -> frozenset[str]:
     """Return the shipped stopword list of ``lang`` (an ISO 639-1 code of ``shipped_languages``)."""
     if lang not in shipped_languages():
         raise ValueError(f"lang must be one of {shipped_languages()}, got {lang!r}")
-    return parse_stopwords((_stopword_dir() / f"{lang}.txt").read_text(encoding="utf-8"))
+    return parse_stopwords(data_path("stopwords", f"{lang}.txt").read_text(encoding="utf-8"))
 
 
 def read_stopword_file(path: str | Path) -> frozenset[str]:

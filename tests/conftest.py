@@ -24,6 +24,18 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 EN_WINDOW = 64  # max_position_embeddings of the tiny English model
 
 
+def same_phrase(occurrence: str, phrase: str) -> bool:
+    """An occurrence (whitespace and case normalised) is the phrase or a variant inflecting its head noun."""
+    from keyextract.candidates import noun_lemma
+
+    occurrence, phrase = " ".join(occurrence.split()).casefold(), " ".join(phrase.split()).casefold()
+    if occurrence == phrase:
+        return True
+    *init, head = occurrence.split(" ")
+    *phrase_init, phrase_head = phrase.split(" ")
+    return init == phrase_init and noun_lemma(head) == noun_lemma(phrase_head)
+
+
 def read_dev(name: str, limit: int | None = None) -> list[dict]:
     """Records of a development set in ../shared/data/dev."""
     with open(SHARED / "data" / "dev" / f"{name}.jsonl", encoding="utf-8") as fh:

@@ -1,4 +1,4 @@
-"""The stopword lists ship inside the wheel, so a non-editable install finds them."""
+"""The stopword lists and the tagger's weights ship inside the wheel, so a non-editable install finds them."""
 
 from __future__ import annotations
 
@@ -28,7 +28,10 @@ def test_wheel_contains_stopwords_and_entry_point(tmp_path) -> None:
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
         entry_points = next(zf.read(n).decode() for n in names if n.endswith("entry_points.txt"))
-    assert {"keyextract/data/stopwords/en.txt", "keyextract/data/stopwords/zh.txt", "keyextract/cli.py"} <= names
+    assert {
+        "keyextract/data/stopwords/en.txt", "keyextract/data/stopwords/zh.txt", "keyextract/cli.py",
+        "keyextract/data/tagger/en_perceptron.npz", "keyextract/data/tagger/LICENSE",
+    } <= names
     # the lists of the languages without a tagger, and their licences
     assert {"keyextract/data/stopwords/pt.txt", "keyextract/data/stopwords/fr.txt", "keyextract/data/stopwords/README.md"} <= names
     assert "keyextract = keyextract.cli:main" in entry_points

@@ -72,15 +72,8 @@ def test_mixed_text_spans_point_into_the_text() -> None:
     assert ("extraction", "NN") in {(t.text, t.pos) for t in tokens}
 
 
-def test_missing_tagger_falls_back_and_warns_once(monkeypatch, capsys) -> None:
-    import nltk
-    from nltk.tag import perceptron
-
-    def no_tagger(*args, **kwargs):
-        raise LookupError("averaged_perceptron_tagger_eng not found")
-
-    monkeypatch.setattr(perceptron, "PerceptronTagger", no_tagger)
-    monkeypatch.setattr(nltk, "download", lambda *a, **k: False)
+def test_missing_tagger_falls_back_and_warns_once(monkeypatch, tmp_path, capsys) -> None:
+    monkeypatch.setattr(segmentation, "data_path", lambda *parts: tmp_path / "missing.npz")
     monkeypatch.setattr(segmentation, "_warned_no_tagger", False)
     segmentation.english_tagger.cache_clear()
     try:
@@ -90,8 +83,8 @@ def test_missing_tagger_falls_back_and_warns_once(monkeypatch, capsys) -> None:
         segmentation.english_tagger.cache_clear()
     assert [(t.text, t.pos) for t in first] == [("Neural", None), ("networks", None), ("learn", None), (".", None)]
     err = capsys.readouterr().err
-    assert err.count("warning") == 1
-    assert "averaged_perceptron_tagger_eng" in err
+    assert err.count("\n") == 1 and err.startswith("keyextract: warning: the English POS tagger cannot be loaded")
+    assert "missing.npz" in err
 
 
 def test_dense_tagger_gives_nltks_tags() -> None:
@@ -118,7 +111,7 @@ def test_dense_perceptron_predicts_as_nltk(features: dict, label: str) -> None:
     model = AveragedPerceptron()
     model.classes = {"NN", "VB", "JJ"}
     model.weights = {"f1": {"NN": 1.0, "VB": 1.0}, "f2": {"JJ": 0.5}, "f3": {"NN": 0.5, "VB": -0.25}}
-    dense = _DensePerceptron(model)
+    dense = _DensePerceptron.from_model(model)
     assert model.predict(dict(features))[0] == label
     assert dense.predict(dict(features))[0] == label
     assert dense.predict(dict(features), return_conf=True)[1] == pytest.approx(model.predict(dict(features), return_conf=True)[1])
@@ -172,3 +165,123 @@ def test_untagged_urls_emails_and_phrase_ending_line_breaks() -> None:
         ("https://exemplo.pt/a?b=1", "nonprose"), ("ana@exemplo.pt", "nonprose")]
     # "Veja" starts a new line after a title; "reunião" continues a sentence wrapped mid-way
     assert [t.text for t in tokens if t.break_before] == ["Veja"]
+
+
+# --- Penn Treebank tokens, technical terms, non-prose tokens -------------------------------
+
+
+def tokens(text: str) -> list[tuple]:
+    return [(t.text, t.norm, t.kind) for t in segment(text)]
+
+
+def test_contractions_split_as_the_treebank_does_and_the_verb_stays_a_verb() -> None:
+    text = "The app doesn't track location data."
+    assert [(t.text, t.start, t.end, t.pos) for t in segment(text)] == [
+        ("The", 0, 3, "DT"), ("app", 4, 7, "NN"), ("does", 8, 12, "VBZ"), ("n't", 12, 15, "RB"),
+        ("track", 16, 21, "VB"), ("location", 22, 30, "NN"), ("data", 31, 35, "NNS"), (".", 35, 36, "."),
+    ]
+    assert [t.text for t in segment("I can't, won't, I'm, they'll, cannot")] == [
+        "I", "ca", "n't", ",", "wo", "n't", ",", "I", "'m", ",", "they", "'ll", ",", "can", "not",
+    ]
+
+
+def test_curly_apostrophes_and_quotes_are_tagged_in_their_treebank_form() -> None:
+    curly = segment("It doesn’t share users’ “private” data.")
+    straight = segment("It doesn't share users' ``private'' data.")
+    assert [(t.text, t.norm) for t in curly] == [
+        ("It", None), ("does", None), ("n’t", "n't"), ("share", None), ("users", None), ("’", "'"),
+        ("“", "``"), ("private", None), ("”", "''"), ("data", None), (".", None),
+    ]
+    assert [t.pos for t in curly] == [t.pos for t in straight]
+    assert [t.norm for t in segment('"Hi" -- ok... wow!!')] == ["``", None, "''", None, None, None, None, "!"]
+
+
+def test_technical_terms_are_single_term_tokens() -> None:
+    text = "5G networks, C++, C#, .NET and ASP.NET, Node.js, U.S. law, HTTP/2, TCP/IP, ACM/IFIP/USENIX, GPT-4, x86 and Amazon.com."
+    terms = ("5G", "C++", "C#", ".NET", "ASP.NET", "Node.js", "HTTP/2", "TCP/IP", "ACM/IFIP/USENIX", "GPT-4", "x86", "Amazon.com")
+    kinds = {t.text: t.kind for t in segment(text)}
+    assert {w: kinds[w] for w in terms} == {w: "term" for w in terms}
+    assert (kinds["U.S."], kinds["networks"], kinds["and"]) == ("word", "word", "word")
+    assert [t.text for t in segment(text)][-2:] == ["Amazon.com", "."]
+
+
+def test_numbers_ordinals_decades_and_units_are_not_terms() -> None:
+    text = "In 2023, 42 % of 10km runs in the 1990s were 2nd, and 5,000 ran on 9/26/2005 at 08:14."
+    assert [t.text for t in segment(text) if t.kind != "word"] == []
+    assert {"5,000", "9/26/2005", "08:14", "2023"} <= {t.text for t in segment(text)}
+
+
+def test_versions_after_a_name_are_terms_but_not_after_a_reference_noun() -> None:
+    got = {t.text: t.kind for t in segment("We ported it to Python 3.12 as Table 3.1 shows, in 2.5 days.")}
+    assert (got["3.12"], got["3.1"], got["2.5"]) == ("term", "word", "word")
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "https://example.com/cars/honda-civic-2014", "http://localhost:8080/api?id=3&x=y", "www.example-credit.com",
+        "example.com/path/page.html", "sam.rivers@example.com", "/usr/local/bin", "~/notes.txt",
+        "C:\\Users\\sam\\report.docx", "src/keyextract/cli.py", "docs/index.html", "a3f9c2e", "0x1F",
+        "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "user_id", "__init__", "getUserName", "np.array", "os.path.join()",
+        "std::vector", "@sam_rivers",
+    ],
+)
+def test_non_prose_tokens_are_kept_whole(token: str) -> None:
+    text = f"See {token}, please."
+    assert tokens(text) == [("See", None, "word"), (token, None, "nonprose"), (",", None, "word"),
+                            ("please", None, "word"), (".", None, "word")]
+
+
+def test_urls_and_e_mail_addresses_get_the_address_tag_and_lose_trailing_punctuation() -> None:
+    got = [(t.text, t.pos) for t in segment("Mail sam@example.org or visit https://example.org/a.")]
+    assert got[1] == ("sam@example.org", "ADD") and got[-2:] == [("https://example.org/a", "ADD"), (".", ".")]
+
+
+@pytest.mark.parametrize("word", ["iPhone", "eBay", "macOS", "JavaScript", "e-mail", "real-time", "O'Brien", "e.g.", "Dr."])
+def test_ordinary_words_are_not_taken_for_code(word: str) -> None:
+    assert tokens(f"we asked {word} about it")[2] == (word, None, "word")
+
+
+def test_words_joined_by_slashes_are_not_paths() -> None:
+    assert [t.kind for t in segment("the class/part/containment and input/output tables")] == ["word"] * 11
+
+
+# --- headlines --------------------------------------------------------------------------------
+
+
+def test_all_caps_lines_are_tagged_in_lowercase_and_title_case_lines_show_their_verbs() -> None:
+    text = "BUDGET CUTS BITE\nRamsey Graphs Beating the Frankl-Wilson Construction\nA Perspective on Emerging Technologies\nThe city voted."
+    got = [(t.text, t.norm, t.pos) for t in segment(text)]
+    assert got[:9] == [
+        ("BUDGET", "budget", "NN"), ("CUTS", "cuts", "NNS"), ("BITE", "bite", "VBP"),
+        ("Ramsey", None, "NNP"), ("Graphs", None, "NNP"), ("Beating", "beating", "VBG"),
+        ("the", None, "DT"), ("Frankl-Wilson", None, "NNP"), ("Construction", None, "NN"),
+    ]
+    # a participle before a noun is no verb here: tagged as written
+    assert got[9:14] == [("A", None, "DT"), ("Perspective", None, "NN"), ("on", None, "IN"),
+                         ("Emerging", None, "NNP"), ("Technologies", None, "NNPS")]
+    assert got[14:] == [("The", None, "DT"), ("city", None, "NN"), ("voted", None, "VBD"), (".", None, ".")]
+
+
+def test_acronyms_in_a_sentence_keep_their_case_but_shouting_is_lowered() -> None:
+    norms = [t.norm for t in segment("The NASA JPL team uses IBM hardware. CALL US TODAY now.")]
+    assert norms == [None] * 8 + ["call", "us", "today", None, None]
+
+
+# --- line breaks --------------------------------------------------------------------------------
+
+
+def test_break_before_marks_the_first_token_after_a_phrase_ending_line_break() -> None:
+    text = "Wind farm maintenance\n\nMaintenance crews of the company inspect\nturbines.\n- Data analysis"
+    got = [(t.text, t.break_before) for t in segment(text)]
+    assert got == [
+        ("Wind", False), ("farm", False), ("maintenance", False), ("Maintenance", True), ("crews", False),
+        ("of", False), ("the", False), ("company", False), ("inspect", False), ("turbines", False), (".", False),
+        ("-", True), ("Data", False), ("analysis", False),
+    ]
+
+
+def test_break_before_in_chinese_text() -> None:
+    got = [(t.text, t.break_before) for t in segment("人工智能芯片\n台湾厂商")]
+    assert got[0] == ("人工智能", False) and [b for _, b in got].count(True) == 1
+    assert [w for w, b in got if b] == ["台湾"]
