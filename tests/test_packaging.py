@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import zipfile
@@ -53,4 +54,5 @@ def test_wheel_contains_stopwords_and_entry_point(tmp_path) -> None:
         capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
-    assert "Would install keyextract-0.1.0" in proc.stdout
+    # a fresh environment would install it; one where this version is installed (CI) keeps it
+    assert re.search(r"Would install .*keyextract-0\.1\.0|keyextract-0\.1\.0.* already installed with the same version", proc.stdout, re.S), proc.stdout
