@@ -341,7 +341,7 @@ def child_profile(spec: dict) -> dict:
     extractor_mod.segment = wrap(extractor_mod.segment, "segment")
     extractor_mod.extract_candidates = wrap(extractor_mod.extract_candidates, "candidates")
     extractor_mod.mmr = wrap(extractor_mod.mmr, "rank")
-    extractor_mod.priors = wrap(extractor_mod.priors, "rank")
+    extractor_mod.KeywordExtractor._score_parts = wrap(extractor_mod.KeywordExtractor._score_parts, "rank")
     encoder_mod.pool_spans = wrap(encoder_mod.pool_spans, "pool")  # _rank imports it per call
     encoder.encode = wrap(encoder.encode, "encode")
     encoder.model = _TimedModel(encoder.model, clock)

@@ -122,21 +122,26 @@ def _object_of_verb(previous: Token, token: Token) -> bool:
     return token.kind == "term" and previous.script == "zh" and previous.pos in ZH_VERBS
 
 
-def _phrases_in_run(run: list[Token], roles: list[str], max_words: int) -> Iterable[tuple[int, int]]:
-    """Token index ranges ``[i, j)`` of the phrases a run yields.
+def _phrases_in_run(run: list[Token], roles: list[str], max_words: int) -> Iterable[tuple[int, int, bool]]:
+    """Token index ranges ``[i, j)`` of the phrases a run yields, and whether each is a
+    contender for the run's keyphrase (see ``Candidate.groups``).
 
-    An English run gives one phrase: the run without trailing adjectives, cut to its last
-    ``max_words`` words (phrases end in their head noun); on the English dev sets whole noun
-    phrases beat also proposing their sub-spans. A Chinese run gives every sub-span of up to
-    ``max_words`` words that ends in a noun: jieba splits compounds finely and Chinese
-    keyphrases are often part of a longer noun run (on CSL this lifts the share of gold
-    keyphrases among the candidates from 37% to 55%). Untagged runs (no tagger available)
-    yield all their n-grams of up to ``max_words``.
+    An English run is a noun phrase: it ends in its head noun (trailing adjectives dropped)
+    and is cut to its last ``max_words`` words. Its contenders are that whole phrase and its
+    sub-spans of two or more words that end in a noun (``neural network`` in ``deep neural
+    network training``); the ranking keeps the best-scoring contender of each occurrence, so a
+    long phrase is cut where the document's meaning is. Its one-word sub-spans are yielded too
+    but do not contend: they add occurrences to the single nouns that are phrases elsewhere
+    (contending, they cost 2-3 F1@10 points on Inspec). A Chinese run gives every sub-span of up
+    to ``max_words`` words that ends in a noun, each ranked on its own: jieba splits compounds
+    finely and Chinese keyphrases are often part of a longer noun run (on CSL this lifts the
+    share of gold keyphrases among the candidates from 37% to 55%). Untagged runs (no tagger
+    available) yield all their n-grams of up to ``max_words``, each ranked on its own.
     """
     if roles[0] == "word":
         for i in range(len(run)):
             for j in range(i + 1, min(len(run), i + max_words) + 1):
-                yield i, j
+                yield i, j, False
         return
     if run[0].script == "zh":
         for j in range(1, len(run) + 1):
@@ -144,13 +149,16 @@ def _phrases_in_run(run: list[Token], roles: list[str], max_words: int) -> Itera
                 for i in range(max(0, j - max_words), j):
                     # a compound verb counts as a noun only beside one (液体培养, not 详情请访问)
                     if run[i].pos not in ZH_SUFFIXES and any(_is_zh_noun(t) for t in run[i:j]):
-                        yield i, j
+                        yield i, j, False
         return
     end = len(run)
     while end and roles[end - 1] != "noun":
         end -= 1
-    if end:
-        yield max(0, end - max_words), end
+    begin = max(0, end - max_words)
+    for i in range(begin, end):
+        for j in range(i + 1, end + 1):
+            if roles[j - 1] == "noun":
+                yield i, j, j - i >= 2 or (i, j) == (begin, end)
 
 
 def _phrase_text(text: str, start: int, end: int) -> str:
@@ -198,7 +206,12 @@ def _display_form(forms: Counter[str], first_seen: dict[str, int]) -> str:
 def extract_candidates(
     text: str, tokens: Sequence[Token], stopwords: frozenset[str], max_words: int = 3
 ) -> list[Candidate]:
-    """Candidate phrases of ``text`` with all their occurrences, ordered by first occurrence."""
+    """Candidate phrases of ``text`` with all their occurrences, ordered by first occurrence.
+
+    English candidates carry the noun-phrase occurrences they contend in (``Candidate.groups``);
+    a phrase that contends nowhere (a single noun seen only inside longer phrases) is left out,
+    its occurrences having counted for nothing else.
+    """
     if max_words < 1:
         raise ValueError(f"max_words must be >= 1, got {max_words}")
     occurrences: dict[str, list[Span]] = {}
@@ -206,8 +219,10 @@ def extract_candidates(
     first_seen: dict[str, int] = {}
     first_token: dict[str, int] = {}
     specific: dict[str, float] = {}
-    for run_start, run, roles in _runs(tokens, stopwords):
-        for i, j in _phrases_in_run(run, roles, max_words):
+    groups: dict[str, list[int]] = {}
+    occurrence_only = set()
+    for group, (run_start, run, roles) in enumerate(_runs(tokens, stopwords)):
+        for i, j, contender in _phrases_in_run(run, roles, max_words):
             start, end = run[i].start, run[j - 1].end
             phrase = _phrase_text(text, start, end)
             if len(phrase) < 2 or not any(ch.isalpha() for ch in phrase):
@@ -219,9 +234,17 @@ def extract_candidates(
             occurrences.setdefault(key, []).append((start, end))
             forms.setdefault(key, Counter())[phrase] += 1
             first_seen.setdefault(phrase, start)
+            if contender:
+                groups.setdefault(key, []).append(group)
+            elif roles[0] != "word" and run[0].script != "zh":
+                occurrence_only.add(key)  # an English one-word sub-span: occurrences only
     candidates = [
-        Candidate(_display_form(forms[key], first_seen), key, sorted(spans), first_token[key], specific[key])
+        Candidate(
+            _display_form(forms[key], first_seen), key, sorted(set(spans)), first_token[key], specific[key],
+            sorted(set(groups.get(key, ()))),
+        )
         for key, spans in occurrences.items()
+        if key in groups or key not in occurrence_only
     ]
     candidates.sort(key=lambda c: (c.spans[0][0], c.spans[0][1]))
     return candidates

@@ -105,9 +105,12 @@ def add_extraction_options(parser: argparse.ArgumentParser) -> None:
                         help="weight of the early-occurrence prior (default 0.3; 0 disables it)")
     parser.add_argument("--frequency-weight", type=_float_range(0, 10), default=None,
                         help="weight of the frequency prior (default 0.05; 0 disables it)")
+    parser.add_argument("--attention-weight", type=_float_range(0, 10), default=None,
+                        help="weight of the prior for phrases the encoder attends to (default 0.2; 0 disables it)")
     parser.add_argument("--diversity", type=_unit_interval, default=None,
                         help="MMR diversity in [0, 1]; 0 ranks by relevance only (default 0)")
-    parser.add_argument("--max-words", type=_int_at_least(1), default=3, help="longest phrase in words (default 3)")
+    parser.add_argument("--max-words", type=_int_at_least(1), default=None,
+                        help="longest phrase in words (default 5 for English, 3 for other languages)")
     parser.add_argument("--stopwords", metavar="FILE", help="extra stopwords, one per line (UTF-8)")
     parser.add_argument("--user-dict", metavar="FILE",
                         help="Chinese words for jieba, in its user-dictionary format: 'word [frequency] [tag]' a line (UTF-8)")
@@ -132,7 +135,7 @@ def make_extractor(args: argparse.Namespace):
     user_dict = read_user_dict(args.user_dict) if args.user_dict else None
     options = {
         name: getattr(args, name)
-        for name in ("diversity", "position_weight", "frequency_weight")
+        for name in ("diversity", "position_weight", "frequency_weight", "attention_weight")
         if getattr(args, name) is not None
     }
     return KeywordExtractor(

@@ -12,7 +12,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -37,12 +37,15 @@ class TokenVectors:
 
     ``offsets[i]`` is the character span of token ``i`` in the document, ``vectors[i]`` its
     contextual vector (averaged over the windows that contain it), and ``doc_vector`` the
-    mask-aware mean of every position of every window.
+    mask-aware mean of every position of every window. ``attention[i]`` (when asked for) is the
+    attention token ``i`` receives in the encoder's last layer (``last_layer_attention``),
+    averaged over the windows that contain it; empty when not asked for.
     """
 
     offsets: np.ndarray
     vectors: np.ndarray
     doc_vector: np.ndarray
+    attention: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
 
 
 def resolve_device(device: str) -> str:
@@ -247,6 +250,7 @@ class Encoder:
         if quantize:
             self.model = _quantize(self.model, self.device)
         self._torch = torch
+        self._attention = _AttentionProbe(self.model)
         self.prefix, self.suffix = self._special_tokens()
         self.max_length = self._max_length(max_length)
         self.capacity = self.max_length - len(self.prefix) - len(self.suffix)
@@ -293,19 +297,25 @@ class Encoder:
         batch_size: int = 8,
         progress: bool = False,
         unit: str = "window",
+        attention: bool = False,
     ) -> list[TokenVectors]:
         """Encode ``texts``: windows of all texts are batched together, longest first.
 
         ``with_tokens=False`` returns only the document vectors (token vectors and offsets
-        empty): nothing the size of a text's tokens is kept. ``progress=True`` shows a bar on
-        stderr over the windows (counted in ``unit``) when they take at least
+        empty): nothing the size of a text's tokens is kept. ``attention=True`` adds each
+        token's last-layer attention (``TokenVectors.attention``, with the token offsets, also
+        when ``with_tokens`` is False); for a model whose attention modules are not of the
+        BERT/ALBERT kind (``_AttentionProbe.available``) it stays empty. ``progress=True``
+        shows a bar on stderr over the windows (counted in ``unit``) when they take at least
         ``LONG_WORK_PASSES`` forward passes.
         """
         from .progress import progress_bar
 
         torch = self._torch
+        attention = attention and self._attention.available
+        want_offsets = with_tokens or attention
         enc = self.tokenizer(
-            list(texts), add_special_tokens=False, return_offsets_mapping=with_tokens, verbose=False
+            list(texts), add_special_tokens=False, return_offsets_mapping=want_offsets, verbose=False
         )
         ids_per_text: list[list[int]] = enc["input_ids"]
         jobs = []  # (text index, token start, token end)
@@ -316,11 +326,14 @@ class Encoder:
         kept = [len(ids) if with_tokens else 0 for ids in ids_per_text]
         token_sums = [np.zeros((n, self.dim), np.float32) for n in kept]
         token_counts = [np.zeros(n, np.float32) for n in kept]
+        window_counts = [np.zeros(len(ids) if attention else 0, np.float32) for ids in ids_per_text]
+        attention_sums = [np.zeros(len(ids) if attention else 0, np.float32) for ids in ids_per_text]
         doc_sums = np.zeros((len(texts), self.dim), np.float64)
         doc_counts = np.zeros(len(texts), np.float64)
         pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
         batches = self._batches(jobs, batch_size)
         long_work = progress and len(batches) >= LONG_WORK_PASSES
+        self._attention.capture(attention)
         with torch.inference_mode(), progress_bar(len(jobs), long_work, unit) as bar:
             for batch in batches:
                 seqs = [self.prefix + ids_per_text[t][s:e] + self.suffix for t, s, e in batch]
@@ -336,6 +349,7 @@ class Encoder:
                 sums = (hidden * mask.unsqueeze(-1)).sum(dim=1).double().cpu().numpy()
                 # token vectors leave the device only when the caller pools them
                 hidden_np = hidden.cpu().numpy() if with_tokens else None
+                received = self._attention.received(mask).cpu().numpy() if attention else None
                 p = len(self.prefix)
                 for i, (t, s, e) in enumerate(batch):
                     doc_sums[t] += sums[i]
@@ -343,13 +357,21 @@ class Encoder:
                     if hidden_np is not None and e > s:
                         token_sums[t][s:e] += hidden_np[i, p : p + e - s]
                         token_counts[t][s:e] += 1
+                    if received is not None and e > s:
+                        attention_sums[t][s:e] += received[i, p : p + e - s]
+                        window_counts[t][s:e] += 1
                 bar.update(len(batch))
+        self._attention.capture(False)
         results = []
         for t in range(len(texts)):
-            offsets = np.asarray(enc["offset_mapping"][t], dtype=np.int64).reshape(-1, 2) if with_tokens else np.zeros((0, 2), np.int64)
+            if want_offsets:
+                offsets = np.asarray(enc["offset_mapping"][t], dtype=np.int64).reshape(-1, 2)
+            else:
+                offsets = np.zeros((0, 2), np.int64)
             vectors = token_sums[t] / np.maximum(token_counts[t], 1)[:, None]
             doc_vector = (doc_sums[t] / max(doc_counts[t], 1)).astype(np.float32)
-            results.append(TokenVectors(offsets=offsets, vectors=vectors, doc_vector=doc_vector))
+            token_attention = attention_sums[t] / np.maximum(window_counts[t], 1)
+            results.append(TokenVectors(offsets, vectors, doc_vector, token_attention))
         return results
 
     @staticmethod
@@ -391,6 +413,61 @@ class Encoder:
         return np.stack([known[t] for t in texts])
 
 
+class _AttentionProbe:
+    """The attention each token receives in the encoder's last self-attention layer.
+
+    For a window of tokens with last-layer attention ``A[h, q, k]`` (head, query, key), the
+    attention token ``k`` receives is ``mean_h sum_q A[h, q, k]`` over the real (unpadded)
+    queries: SAMRank's global attention (Kang & Shin 2023), which marks the tokens the encoder
+    itself treats as the document's focus. The weights are recomputed from the query and key
+    projections captured by forward hooks during the normal pass, so the model keeps its fast
+    attention kernel (asking transformers for ``output_attentions`` forces the eager kernel, 1.8x
+    slower on 510-token windows here). The layer found is the last module with ``query`` and
+    ``key`` projections and an ``attention_head_size`` (BERT, RoBERTa/XLM-R, ALBERT, whose
+    one shared layer runs last in the last pass); other models have none (``available`` False).
+    """
+
+    def __init__(self, model) -> None:
+        layer = None
+        for module in model.modules():
+            if all(hasattr(module, a) for a in ("query", "key", "attention_head_size")):
+                layer = module
+        self.available = layer is not None
+        self._local = threading.local()  # encoders are shared by threads: each pass its own capture
+        if layer is not None:
+            self.head_size = int(layer.attention_head_size)
+            self.scaling = float(getattr(layer, "scaling", self.head_size**-0.5))
+            for name in ("query", "key"):
+                getattr(layer, name).register_forward_hook(self._hook(name))
+
+    def _hook(self, name: str):
+        def keep(module, inputs, output) -> None:
+            if getattr(self._local, "active", False):  # the last call wins (ALBERT runs its one layer 12 times)
+                self._local.captured[name] = output
+
+        return keep
+
+    def capture(self, active: bool) -> None:
+        """Keep (or stop keeping) the projections of this thread's passes."""
+        self._local.active = active
+        self._local.captured = {}
+
+    def received(self, mask):
+        """``(batch, width)`` attention received per position of the last pass, given its
+        ``(batch, width)`` attention mask; padded positions get 0."""
+        import torch
+
+        query, key = self._local.captured.pop("query"), self._local.captured.pop("key")
+        batch, width = mask.shape
+        query = query.float().view(batch, width, -1, self.head_size).transpose(1, 2)
+        key = key.float().view(batch, width, -1, self.head_size).transpose(1, 2)
+        scores = torch.matmul(query, key.transpose(-1, -2)) * self.scaling
+        real = mask.bool()
+        scores = scores.masked_fill(~real[:, None, None, :], float("-inf"))
+        weights = torch.softmax(scores, dim=-1) * real[:, None, :, None]
+        return weights.sum(dim=2).mean(dim=1) * real
+
+
 def _quantize(model, device: str):
     """Dynamic int8 quantization of the linear layers: smaller and faster on CPU."""
     import warnings
@@ -427,37 +504,51 @@ def load_encoder(
         return _LOADED[key]
 
 
+def span_token_counts(offsets: np.ndarray, spans_per_item: Sequence[Sequence[tuple[int, int]]]):
+    """``(n_items, n_tokens)`` sparse matrix: how many of item ``k``'s character spans overlap
+    token ``i`` (``offsets``: ``(n_tokens, 2)`` character spans of the tokens).
+
+    Built without a Python loop per token: each span's first and last token are found by binary
+    search and every (item, token) entry is listed once per occurrence; repeated entries add up.
+    """
+    from scipy import sparse
+
+    n_items = len(spans_per_item)
+    lengths = np.array([len(s) for s in spans_per_item], dtype=np.int64)
+    if n_items == 0 or lengths.sum() == 0 or len(offsets) == 0:
+        return sparse.csr_matrix((n_items, len(offsets)), dtype=np.float32)
+    flat = np.array([span for spans in spans_per_item for span in spans], dtype=np.int64).reshape(-1, 2)
+    starts = offsets[:, 0]
+    ends = np.maximum.accumulate(offsets[:, 1])
+    first = np.searchsorted(ends, flat[:, 0], side="right")  # first token ending after span start
+    last = np.searchsorted(starts, flat[:, 1], side="left")  # tokens starting before span end
+    width = np.maximum(last - first, 0)  # tokens of each occurrence
+    owner = np.repeat(np.arange(n_items), lengths)
+    step = np.arange(width.sum()) - np.repeat(np.cumsum(width) - width, width)
+    cols = np.repeat(first, width) + step
+    rows = np.repeat(owner, width)
+    return sparse.csr_matrix((np.ones(len(cols), np.float32), (rows, cols)), shape=(n_items, len(offsets)))
+
+
 def pool_spans(tokens: TokenVectors, spans_per_item: Sequence[Sequence[tuple[int, int]]]) -> tuple[np.ndarray, np.ndarray]:
     """Mean vector of the tokens that overlap each item's character spans, over all its spans.
 
     Returns ``(vectors, found)``: ``found[k]`` is False for an item none of whose spans covers a
     token (its vector is then zero). Vectorised as a sparse (items x tokens) matrix of
-    occurrence counts times the token vectors: no Python loop per token, and no temporary the
-    size of the document's vectors (prefix sums in float64 took 4x their memory on long texts).
+    occurrence counts (``span_token_counts``) times the token vectors: no Python loop per token,
+    and no temporary the size of the document's vectors.
     """
-    from scipy import sparse
-
-    n_items = len(spans_per_item)
-    dim = tokens.vectors.shape[1]
-    lengths = np.array([len(s) for s in spans_per_item], dtype=np.int64)
-    if n_items == 0 or lengths.sum() == 0 or len(tokens.offsets) == 0:
-        return np.zeros((n_items, dim), np.float32), np.zeros(n_items, bool)
-    flat = np.array([span for spans in spans_per_item for span in spans], dtype=np.int64).reshape(-1, 2)
-    starts = tokens.offsets[:, 0]
-    ends = np.maximum.accumulate(tokens.offsets[:, 1])
-    first = np.searchsorted(ends, flat[:, 0], side="right")  # first token ending after span start
-    last = np.searchsorted(starts, flat[:, 1], side="left")  # tokens starting before span end
-    width = np.maximum(last - first, 0)  # tokens of each occurrence
-    owner = np.repeat(np.arange(n_items), lengths)
-    # one (item, token) entry per token of each occurrence; repeated entries add up
-    step = np.arange(width.sum()) - np.repeat(np.cumsum(width) - width, width)
-    cols = np.repeat(first, width) + step
-    rows = np.repeat(owner, width)
-    counts_matrix = sparse.csr_matrix(
-        (np.ones(len(cols), np.float32), (rows, cols)), shape=(n_items, len(tokens.vectors))
-    )
-    sums = np.asarray(counts_matrix @ tokens.vectors, dtype=np.float32)
-    counts = np.bincount(owner, weights=width, minlength=n_items)
+    counts_matrix = span_token_counts(tokens.offsets, spans_per_item)
+    sums = np.asarray(counts_matrix @ tokens.vectors, dtype=np.float32).reshape(len(spans_per_item), -1)
+    counts = np.asarray(counts_matrix.sum(axis=1)).ravel()
     found = counts > 0
     vectors = (sums / np.maximum(counts, 1)[:, None]).astype(np.float32)
     return vectors, found
+
+
+def span_attention(tokens: TokenVectors, spans_per_item: Sequence[Sequence[tuple[int, int]]]) -> np.ndarray:
+    """``(n_items,)`` total last-layer attention (``TokenVectors.attention``) that the tokens of
+    each item's spans receive, summed over its occurrences; zeros if none was computed."""
+    if len(tokens.attention) == 0:
+        return np.zeros(len(spans_per_item))
+    return np.asarray(span_token_counts(tokens.offsets, spans_per_item) @ tokens.attention, dtype=np.float64)

@@ -15,7 +15,10 @@ from .chinese import UserDictEntry, load_user_dict
 from .languages import UNTAGGED, detect_language, handled_language, language_note, validate_lang
 from .markup import MARKUP_MODES, Extracted, extract_text, looks_like_markup, mark_line_breaks
 from .progress import progress_bar
-from .ranking import length_offsets, mmr, nested_pairs, priors, specificity_prior
+from .ranking import (
+    ATTENTION_WEIGHT, attention_prior, contest_winners, frequency_prior, length_offsets, mmr, nested_pairs,
+    position_prior, specificity_prior,
+)
 from .segmentation import segment
 from .stopwords import load_stopwords, read_stopword_file
 from .types import Candidate, Keyword
@@ -37,6 +40,13 @@ DEFAULT_DIVERSITY = 0.0
 DEFAULT_MODE = "isolated"
 DEFAULT_POSITION_WEIGHT = 0.3
 DEFAULT_FREQUENCY_WEIGHT = 0.05
+DEFAULT_ATTENTION_WEIGHT = ATTENTION_WEIGHT
+# Longest candidate, in words, by language (``max_words=None``). English noun phrases are
+# proposed whole up to 5 words with their sub-spans contending (``candidates._phrases_in_run``):
+# on the English dev sets 5 beat 3 (Inspec micro F1@10 +0.4 with whole phrases only). Chinese
+# and untagged languages keep 3, the length their candidate patterns were measured with.
+DEFAULT_MAX_WORDS = {"en": 5}
+FALLBACK_MAX_WORDS = 3
 # extract_batch works through its texts, shortest first, in chunks of at most this many texts
 # and characters: enough to batch the encoder well, few enough to bound the memory of token
 # vectors (context mode holds every token's vector of a chunk) and to move a progress bar.
@@ -85,12 +95,16 @@ class KeywordExtractor:
             stopword list for it (its candidates are then plain n-grams between punctuation).
         diversity: MMR trade-off in [0, 1]; 0 ranks by relevance alone.
         max_words: longest candidate phrase, in words (in a language without a tagger, words
-            that are not stopwords: a linker such as the ``de`` of ``força de paz`` does not count).
+            that are not stopwords: a linker such as the ``de`` of ``força de paz`` does not
+            count); ``None`` (default): 5 for English (``DEFAULT_MAX_WORDS``), 3 otherwise.
         mode: ``"isolated"`` encodes each phrase alone (as EmbedRank and KeyBERT do; best
             quality on our dev sets); ``"context"`` pools each phrase's token vectors from the
             one pass over the document (fastest: no encoder work beyond the document).
         position_weight: weight of the prior for an early first occurrence (0 disables it).
         frequency_weight: weight of the prior for frequent phrases (0 disables it).
+        attention_weight: weight of the prior for phrases the encoder attends to in its pass
+            over the document (``ranking.attention_prior``; 0 disables it and skips computing
+            the attention).
         stopwords: extra stopwords (an iterable of words, or the path of a file).
         user_dict: words jieba should know, for this extractor only (jieba's global dictionary
             is left alone): the path of a file in jieba's user-dictionary format (UTF-8,
@@ -118,10 +132,11 @@ class KeywordExtractor:
         lang: str = "auto",
         *,
         diversity: float = DEFAULT_DIVERSITY,
-        max_words: int = 3,
+        max_words: int | None = None,
         mode: str = DEFAULT_MODE,
         position_weight: float = DEFAULT_POSITION_WEIGHT,
         frequency_weight: float = DEFAULT_FREQUENCY_WEIGHT,
+        attention_weight: float = DEFAULT_ATTENTION_WEIGHT,
         stopwords: Iterable[str] | str | None = None,
         user_dict: Iterable[str] | Iterable[tuple] | str | os.PathLike | None = None,
         device: str = "auto",
@@ -137,6 +152,7 @@ class KeywordExtractor:
         self.mode = mode
         self.position_weight = position_weight
         self.frequency_weight = frequency_weight
+        self.attention_weight = attention_weight
         self.stopwords = stopwords
         self.user_dict = user_dict
         self.device = device
@@ -225,12 +241,12 @@ class KeywordExtractor:
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
         if not 0.0 <= self.diversity <= 1.0:
             raise ValueError(f"diversity must be in [0, 1], got {self.diversity}")
-        for name in ("position_weight", "frequency_weight"):
+        for name in ("position_weight", "frequency_weight", "attention_weight"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0.0 <= value <= 10.0:
                 raise ValueError(f"{name} must be a number in [0, 10], got {value!r}")
-        if not isinstance(self.max_words, int) or self.max_words < 1:
-            raise ValueError(f"max_words must be an integer >= 1, got {self.max_words!r}")
+        if self.max_words is not None and (not isinstance(self.max_words, int) or self.max_words < 1):
+            raise ValueError(f"max_words must be None or an integer >= 1, got {self.max_words!r}")
         if not isinstance(top_n, int) or top_n < 1:
             raise ValueError(f"top_n must be an integer >= 1, got {top_n!r}")
         for name, value in (("batch_size", batch_size), ("batch_size", self.batch_size)):
@@ -274,12 +290,13 @@ class KeywordExtractor:
         tokens = segment(text, handled or lang, user_dict=self._user_dict())
         if markup is not None:
             tokens = mark_line_breaks(text, tokens)
+        max_words = self.max_words or DEFAULT_MAX_WORDS.get(handled, FALLBACK_MAX_WORDS)
         if handled in ("en", "zh"):
-            candidates = extract_candidates(text, tokens, self._stopwords(), self.max_words)
+            candidates = extract_candidates(text, tokens, self._stopwords(), max_words)
         else:
             linkers = UNTAGGED[handled].linkers if handled is not None else frozenset()
             candidates = untagged_candidates(
-                text, tokens, self._untagged_stopwords(handled), self.max_words, linkers
+                text, tokens, self._untagged_stopwords(handled), max_words, linkers
             )
         return _Prepared(text, lang, model, candidates, markup)
     def _untagged_stopwords(self, lang: str | None) -> frozenset[str]:
@@ -340,7 +357,10 @@ class KeywordExtractor:
         """Embed candidates (in context or alone) and pick ``top_n`` of each document by MMR."""
         from .encoder import pool_spans
 
-        encoded = encoder.encode([d.text for d in docs], self.mode == "context", batch_size, progress=progress)
+        encoded = encoder.encode(
+            [d.text for d in docs], self.mode == "context", batch_size, progress=progress,
+            attention=self.attention_weight > 0,
+        )
         if self.mode == "isolated":  # the phrases of the whole chunk share forward passes
             phrase_vectors = encoder.embed(
                 [c.phrase for d in docs for c in d.candidates], batch_size, progress=progress
@@ -355,22 +375,45 @@ class KeywordExtractor:
                 row += len(doc.candidates)
                 found = np.ones(len(vectors), bool)
             kept = [c for c, ok in zip(doc.candidates, found) if ok]
-            prior = priors(
-                np.array([c.first_token for c in kept]), np.array([len(c.spans) for c in kept]),
-                self.position_weight, self.frequency_weight,
-            )
-            prior += specificity_prior(np.array([c.specificity for c in kept]))
-            if handled_language(doc.lang) not in ("en", "zh"):  # n-grams: centre each length
-                lengths = np.array([len(c.key.split()) for c in kept])
-                prior = prior + length_offsets(enc.doc_vector, vectors[found], lengths)
-            nested = nested_pairs([c.spans for c in kept])
-            picks = mmr(enc.doc_vector, vectors[found], top_n, self.diversity, prior, nested)
+            parts = self._score_parts(doc, enc, kept, vectors[found])
+            relevance = sum(parts.values())
+            winners = contest_winners(relevance, [c.groups for c in kept])
+            kept = [c for c, ok in zip(kept, winners) if ok]
+            parts = {name: values[winners] for name, values in parts.items()}
+            prior = sum(values for name, values in parts.items() if name != "similarity")
+            nested = nested_pairs([c.spans for c in kept]) if handled_language(doc.lang) != "en" else None
+            picks = mmr(enc.doc_vector, vectors[found][winners], top_n, self.diversity, prior, nested)
             span = doc.markup.span if doc.markup is not None else lambda start, end: (start, end)
-            results.append([
-                Keyword(kept[i].phrase, round(score, 6), tuple(span(*s) for s in kept[i].spans))
-                for i, score in picks
-            ])
+            keywords = []
+            for i, score in picks:
+                shown = {name: round(float(values[i]), 6) for name, values in parts.items()}
+                shown["nested"] = round(score - float(sum(values[i] for values in parts.values())), 6) + 0.0  # no -0.0
+                keywords.append(Keyword(kept[i].phrase, round(score, 6), tuple(span(*s) for s in kept[i].spans), shown))
+            results.append(keywords)
         return results
+
+    def _score_parts(self, doc: _Prepared, enc, candidates: list[Candidate], vectors: np.ndarray) -> dict[str, np.ndarray]:
+        """Each candidate's relevance in parts (``Keyword.parts`` but ``nested``), ``(n,)`` each."""
+        from sklearn.metrics.pairwise import cosine_similarity  # deferred: importing sklearn takes ~1 s
+
+        from .encoder import span_attention
+
+        n = len(candidates)
+        similarity = cosine_similarity(vectors, enc.doc_vector.reshape(1, -1))[:, 0] if n else np.zeros(0)
+        first = np.array([c.first_token for c in candidates], dtype=np.float64)
+        counts = np.array([len(c.spans) for c in candidates], dtype=np.float64)
+        parts = {
+            "similarity": similarity.astype(np.float64),
+            "position": position_prior(first, self.position_weight),
+            "frequency": frequency_prior(counts, self.frequency_weight),
+            "attention": attention_prior(span_attention(enc, [c.spans for c in candidates]), self.attention_weight),
+            "specificity": specificity_prior(np.array([c.specificity for c in candidates], dtype=np.float64)),
+            "length": np.zeros(n),
+        }
+        if handled_language(doc.lang) not in ("en", "zh") and n:  # n-grams: centre each length
+            lengths = np.array([len(c.key.split()) for c in candidates])
+            parts["length"] = length_offsets(enc.doc_vector, vectors, lengths)
+        return parts
 
 
 def _chunks(order: list[int], texts: list[str]) -> Iterator[list[int]]:

@@ -41,30 +41,51 @@ class Candidate:
     """A candidate keyphrase: its display form, the key that merges its variants, its
     occurrences, the index of its first token in the document (for the position prior), and
     its specificity (for Chinese phrases, the lowest IDF of its words relative to jieba's
-    median IDF; 1.0 for phrases without Chinese words)."""
+    median IDF; 1.0 for phrases without Chinese words), and the numbers of the English noun
+    phrase occurrences in which it contends with the phrase's other sub-spans (the ranking
+    keeps only the best-scoring contender of each; empty: it is ranked on its own, as Chinese
+    and untagged candidates are)."""
 
     phrase: str
     key: str
     spans: list[Span] = field(default_factory=list)
     first_token: int = 0
     specificity: float = 1.0
+    groups: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class Keyword:
-    """An extracted keyphrase, its relevance score and the character spans of its occurrences.
+    """An extracted keyphrase, its relevance score, the character spans of its occurrences and
+    the parts its score is the sum of.
 
-    ``score`` is the cosine similarity to the document plus the position and frequency priors,
-    for Chinese phrases minus a specificity prior (``ranking.specificity_prior``), and minus
-    ``ranking.NESTED_PENALTY`` for a phrase that contains or is part of a better one; for an
-    English phrase not nested in another it is exactly the cosine when both prior weights are
-    0. Higher is more relevant.
+    ``parts`` (each rounded to 6 decimals, so their sum matches ``score`` to about 1e-5):
+
+    - ``similarity``: cosine similarity of the phrase's vector to the document's, in [-1, 1];
+    - ``position``: ``position_weight / (1 + first / 150)``, ``first`` the index of the
+      phrase's first word in the document (``ranking.position_prior``);
+    - ``frequency``: ``frequency_weight * log(occurrences)`` (``ranking.frequency_prior``);
+    - ``attention``: ``attention_weight`` times the z-score, among the document's candidates,
+      of the log of the attention the encoder's last layer pays to the phrase's tokens
+      (``ranking.attention_prior``; SAMRank);
+    - ``specificity``: at most 0; below 0 for a Chinese phrase holding a common word
+      (``ranking.specificity_prior``, jieba's IDF table);
+    - ``length``: for languages without a tagger, minus the mean similarity of the candidates
+      of the phrase's length (``ranking.length_offsets``); 0 otherwise;
+    - ``nested``: ``-ranking.NESTED_PENALTY`` for a Chinese or untagged phrase that contains or
+      is part of a better pick (diversity 0); 0 otherwise.
+
+    Higher is more relevant. Scores compare within one document; across documents only the
+    ``similarity`` part has a fixed scale.
     """
 
     phrase: str
     score: float
     spans: tuple[Span, ...]
+    parts: dict[str, float] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict:
-        """Return a JSON-ready dict (spans as lists)."""
-        return {"phrase": self.phrase, "score": self.score, "spans": [list(s) for s in self.spans]}
+        """Return a JSON-ready dict (spans as lists, parts as a dict)."""
+        return {
+            "phrase": self.phrase, "score": self.score, "spans": [list(s) for s in self.spans], "parts": dict(self.parts),
+        }

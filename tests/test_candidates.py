@@ -12,8 +12,19 @@ from keyextract.stopwords import load_stopwords
 STOP = load_stopwords("en") | load_stopwords("zh")
 
 
-def candidates(text: str, max_words: int = 3, stopwords=STOP) -> list[tuple[str, list]]:
-    return [(c.phrase, c.spans) for c in extract_candidates(text, segment(text), stopwords, max_words)]
+def noun_phrases(text: str, max_words: int = 3, stopwords=STOP, tokens=None) -> list[tuple[str, list]]:
+    """The whole phrases: of the contenders of each English noun phrase (``Candidate.groups``)
+    the one of most words, and every candidate that contends nowhere (Chinese)."""
+    found = extract_candidates(text, segment(text) if tokens is None else tokens, stopwords, max_words)
+    whole: dict[int, int] = {}
+    for k, c in enumerate(found):
+        for group in c.groups:
+            if group not in whole or len(c.key.split()) > len(found[whole[group]].key.split()):
+                whole[group] = k
+    return [(c.phrase, c.spans) for k, c in enumerate(found) if k in whole.values() or not c.groups]
+
+
+candidates = noun_phrases
 
 
 def test_first_token_index_of_each_candidate() -> None:
@@ -41,6 +52,24 @@ def test_long_runs_are_cut_to_their_last_max_words() -> None:
     text = "The results show that deep convolutional neural network training is slow."
     assert candidates(text, max_words=2) == [("results", [(4, 11)]), ("network training", [(48, 64)])]
     assert [p for p, _ in candidates(text, max_words=5)] == ["results", "deep convolutional neural network training"]
+
+
+def test_sub_spans_of_two_or_more_words_contend_for_a_noun_phrase() -> None:
+    text = "The results show that deep neural network training is slow. Training is a network task."
+    got = [(c.phrase, c.spans, c.groups) for c in extract_candidates(text, segment(text), STOP, 5)]
+    assert got == [
+        ("results", [(4, 11)], [0]),
+        # the noun phrase (group 1) and its sub-spans of 2+ words that end in a noun
+        ("deep neural network", [(22, 41)], [1]),
+        ("deep neural network training", [(22, 50)], [1]),
+        ("neural network", [(27, 41)], [1]),
+        ("neural network training", [(27, 50)], [1]),
+        ("network training", [(34, 50)], [1]),
+        # a noun that is a phrase of its own elsewhere counts its occurrences inside longer ones;
+        # one that never is (network) is no candidate
+        ("training", [(42, 50), (60, 68)], [3]),
+        ("network task", [(74, 86)], [4]),
+    ]
 
 
 def test_case_variants_merge_into_one_candidate() -> None:
@@ -236,9 +265,9 @@ def test_no_phrase_runs_across_a_break_before() -> None:
 
     text = "solar panels battery storage"
     tokens = segment(text)
-    assert [c.phrase for c in extract_candidates(text, tokens, STOP)] == ["panels battery storage"]
+    assert [p for p, _ in candidates(text, tokens=tokens)] == ["panels battery storage"]
     tokens[2] = replace(tokens[2], break_before=True)
-    assert [c.phrase for c in extract_candidates(text, tokens, STOP)] == ["solar panels", "battery storage"]
+    assert [p for p, _ in candidates(text, tokens=tokens)] == ["solar panels", "battery storage"]
 
 
 # --- languages without a tagger -----------------------------------------------------------

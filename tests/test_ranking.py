@@ -7,7 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from keyextract.ranking import NESTED_PENALTY, SPECIFICITY_WEIGHT, mmr, nested_pairs, priors, specificity_prior
+from keyextract.ranking import (
+    NESTED_PENALTY, SPECIFICITY_WEIGHT, attention_prior, contest_winners, frequency_prior, mmr, nested_pairs,
+    position_prior, specificity_prior,
+)
 
 DOC = np.array([1.0, 0.0])
 # a and b are near-duplicates and both relevant; c is less relevant but different.
@@ -67,9 +70,30 @@ def test_diversity_outside_unit_interval_is_refused(diversity: float) -> None:
 
 
 def test_priors_favour_early_and_frequent_phrases() -> None:
-    got = priors(np.array([0, 150, 450]), np.array([1, 1, 4]), position_weight=0.3, frequency_weight=0.05)
-    assert got == pytest.approx([0.3, 0.15, 0.075 + 0.05 * math.log(4)])
-    assert priors(np.array([7]), np.array([3]), 0.0, 0.0).tolist() == [0.0]
+    assert position_prior(np.array([0, 150, 450]), 0.3) == pytest.approx([0.3, 0.15, 0.075])
+    assert frequency_prior(np.array([1, 1, 4]), 0.05) == pytest.approx([0.0, 0.0, 0.05 * math.log(4)])
+    assert frequency_prior(np.array([0]), 0.05).tolist() == [0.0]  # a count below 1 counts as 1
+    assert (position_prior(np.array([7]), 0.0) + frequency_prior(np.array([3]), 0.0)).tolist() == [0.0]
+
+
+def test_attention_prior_is_a_weighted_z_score_of_log_attention() -> None:
+    attention = np.array([1.0, math.e, math.e**2])  # logs 0, 1, 2: mean 1, std sqrt(2/3)
+    assert attention_prior(attention, 0.2) == pytest.approx([-0.2 * 1.5**0.5, 0.0, 0.2 * 1.5**0.5], abs=1e-5)
+    # no information, no prior: one candidate, equal values, or no attention computed
+    assert attention_prior(np.array([3.0]), 0.2).tolist() == [0.0]
+    assert attention_prior(np.array([2.0, 2.0]), 0.2).tolist() == [0.0, 0.0]
+    assert attention_prior(np.zeros(3), 0.2).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_each_contest_keeps_its_most_relevant_contender() -> None:
+    # contest 0: a noun phrase and two of its sub-spans (candidates 0, 1, 2); contest 1: candidate 1
+    # again, elsewhere, alone with candidate 3; candidate 4 contends nowhere (a Chinese phrase)
+    relevance = np.array([0.5, 0.4, 0.7, 0.3, 0.1])
+    groups = [[0], [0, 1], [0], [1], []]
+    assert contest_winners(relevance, groups).tolist() == [False, True, True, False, True]
+    # a tie goes to the lower index
+    assert contest_winners(np.array([0.5, 0.5]), [[0], [0]]).tolist() == [True, False]
+    assert contest_winners(np.zeros(0), []).tolist() == []
 
 
 def test_prior_is_added_to_relevance_and_can_reorder() -> None:
