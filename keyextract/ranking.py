@@ -93,8 +93,8 @@ def contest_winners(relevance: np.ndarray, groups: Sequence[Sequence[int]]) -> n
 
 def specificity_prior(specificity: np.ndarray) -> np.ndarray:
     """``SPECIFICITY_WEIGHT * (specificity - 1)`` per candidate: 0 for a candidate of
-    specificity 1 (every English phrase, and Chinese phrases of rare words), negative for a
-    Chinese phrase holding a common word. The specificity (``Candidate.specificity``) comes
+    specificity 1 (every English phrase), negative for a Chinese phrase holding a common word,
+    positive for one whose words are all rarer than jieba's median. The specificity (``Candidate.specificity``) comes
     from jieba's IDF table, the statistic of ``jieba.analyse.extract_tags``."""
     return SPECIFICITY_WEIGHT * (np.asarray(specificity, dtype=np.float64) - 1.0)
 

@@ -68,8 +68,8 @@ class Keyword:
     - ``attention``: ``attention_weight`` times the z-score, among the document's candidates,
       of the log of the attention the encoder's last layer pays to the phrase's tokens
       (``ranking.attention_prior``; SAMRank);
-    - ``specificity``: at most 0; below 0 for a Chinese phrase holding a common word
-      (``ranking.specificity_prior``, jieba's IDF table);
+    - ``specificity``: below 0 for a Chinese phrase holding a common word, above 0 for one of
+      rare words, 0 without Chinese words (``ranking.specificity_prior``, jieba's IDF table);
     - ``length``: for languages without a tagger, minus the mean similarity of the candidates
       of the phrase's length (``ranking.length_offsets``); 0 otherwise;
     - ``nested``: ``-ranking.NESTED_PENALTY`` for a Chinese or untagged phrase that contains or

@@ -120,11 +120,15 @@ def test_json_format(en_model_dir, en_doc):
     assert len(keywords) == 5
     text = EN_TEXT
     for kw in keywords:
-        assert set(kw) == {"phrase", "score", "spans"}
+        assert list(kw) == ["phrase", "score", "spans", "parts"]
         assert isinstance(kw["phrase"], str) and kw["phrase"].strip() == kw["phrase"] != ""
         assert isinstance(kw["score"], float)
-        # cosine plus the default priors (0.3 for position, 0.05 * log(count) for frequency)
-        assert -1.0 <= kw["score"] <= 1.3 + 0.05 * math.log(len(kw["spans"])) + 1e-6
+        # the score is the sum of its parts: a cosine and the priors
+        parts = kw["parts"]
+        assert list(parts) == ["similarity", "position", "frequency", "attention", "specificity", "length", "nested"]
+        assert kw["score"] == pytest.approx(sum(parts.values()), abs=1e-5)
+        assert -1.0 <= parts["similarity"] <= 1.0 and 0.0 < parts["position"] <= 0.3
+        assert parts["frequency"] == pytest.approx(0.05 * math.log(len(kw["spans"])), abs=1e-6)
         assert isinstance(kw["spans"], list) and kw["spans"]
         for span in kw["spans"]:
             assert isinstance(span, list) and len(span) == 2

@@ -208,3 +208,65 @@ def test_progress_bars_over_windows_and_phrases_of_long_work(en: Encoder, monkey
     en.embed(phrases[:64], batch_size=1, progress=True)  # two passes
     assert capsys.readouterr().err == ""
     en._phrases.clear()
+
+
+def eager_received(encoder: Encoder, ids: list[int]) -> np.ndarray:
+    """SAMRank's global attention of one unpadded window, from the model's own eager attention
+    weights: mean over heads of the attention each position receives, summed over queries."""
+    kernel = encoder.model.config._attn_implementation
+    encoder.model.config._attn_implementation = "eager"
+    try:
+        with torch.inference_mode():
+            out = encoder.model(input_ids=torch.tensor([ids]), output_attentions=True)
+    finally:
+        encoder.model.config._attn_implementation = kernel
+    return out.attentions[-1][0].sum(dim=1).mean(dim=0).numpy()
+
+
+@pytest.mark.parametrize("which", ["en", "zh"])
+def test_attention_equals_the_models_own_last_layer_weights_in_a_padded_batch(which, request) -> None:
+    encoder = request.getfixturevalue(which)
+    texts = ["short text about graphs", read_dev("inspec_dev", 1)[0]["text"][:150]] if which == "en" else ["图神经网络", "本文研究机器翻译系统的性能评价方法。"]
+    got = encoder.encode(texts, with_tokens=False, attention=True)
+    for text, result in zip(texts, got):
+        ids = encoder.tokenizer(text, add_special_tokens=False)["input_ids"]
+        assert len(ids) <= encoder.capacity  # one window: no averaging over windows
+        expected = eager_received(encoder, encoder.prefix + ids + encoder.suffix)[len(encoder.prefix) : len(encoder.prefix) + len(ids)]
+        np.testing.assert_allclose(result.attention, expected, rtol=1e-4, atol=1e-6)
+        assert result.offsets.shape == (len(ids), 2)  # offsets come with the attention
+        assert result.vectors.shape == (0, encoder.dim)
+
+
+def test_attention_is_empty_unless_asked_for_and_windows_average_it(en: Encoder) -> None:
+    long_text = " ".join(r["text"] for r in read_dev("kdd_withabstract", 2))
+    (plain,) = en.encode([long_text], with_tokens=False)
+    assert plain.attention.shape == (0,)
+    (full,) = en.encode([long_text], attention=True)
+    n = len(en.tokenizer(long_text, add_special_tokens=False)["input_ids"])
+    assert len(en.windows(n)) > 1 and full.attention.shape == (n,)
+    # the first tokens lie in the first window only: their attention is that window's
+    first = en.windows(n)[0]
+    ids = en.tokenizer(long_text, add_special_tokens=False)["input_ids"][first[0] : first[1]]
+    p = len(en.prefix)
+    window = eager_received(en, en.prefix + ids + en.suffix)[p : p + len(ids)]
+    np.testing.assert_allclose(full.attention[: en.stride], window[: en.stride], rtol=1e-4, atol=1e-6)
+
+
+def test_models_without_query_key_projections_get_no_attention(tmp_path) -> None:
+    from transformers import DistilBertConfig, DistilBertModel
+
+    probe = encoder_module._AttentionProbe(
+        DistilBertModel(DistilBertConfig(vocab_size=50, dim=16, n_layers=1, n_heads=2, hidden_dim=32))
+    )
+    assert probe.available is False
+
+
+def test_span_attention_sums_the_tokens_of_every_occurrence() -> None:
+    tokens = TokenVectors(
+        offsets=np.array([[0, 3], [4, 8], [9, 12]]), vectors=np.zeros((0, 2), np.float32),
+        doc_vector=np.zeros(2, np.float32), attention=np.array([1.0, 2.0, 4.0], np.float32),
+    )
+    got = encoder_module.span_attention(tokens, [[(0, 8)], [(4, 8), (9, 12)], [(20, 25)]])
+    assert got.tolist() == [3.0, 6.0, 0.0]
+    bare = TokenVectors(tokens.offsets, tokens.vectors, tokens.doc_vector)
+    assert encoder_module.span_attention(bare, [[(0, 8)]]).tolist() == [0.0]

@@ -27,10 +27,17 @@ def normalise(s: str) -> str:
     return " ".join(s.split()).casefold()
 
 
+PARTS = ["similarity", "position", "frequency", "attention", "specificity", "length", "nested"]
+
+
 def check_keywords(text: str, keywords: list[Keyword]) -> None:
     for k in keywords:
-        # cosine in [-1, 1] plus the default priors: at most 0.3 + 0.05 * log(count)
-        assert type(k.score) is float and -1.0 <= k.score <= 1.3 + 0.05 * math.log(len(k.spans)) + 1e-6
+        # the score is the sum of its parts: a cosine, default priors in their ranges
+        assert type(k.score) is float and list(k.parts) == PARTS
+        assert k.score == pytest.approx(sum(k.parts.values()), abs=1e-5)
+        assert -1.0 <= k.parts["similarity"] <= 1.0 and 0.0 < k.parts["position"] <= 0.3
+        assert k.parts["frequency"] == pytest.approx(0.05 * math.log(len(k.spans)), abs=1e-6)
+        assert abs(k.parts["specificity"]) < 0.5 and k.parts["nested"] in (0.0, -0.02)
         assert k.spans and all(same_phrase(text[s:e], k.phrase) for s, e in k.spans)
     assert len({normalise(k.phrase) for k in keywords}) == len(keywords)
 
@@ -72,8 +79,9 @@ def test_top_n_beyond_the_candidates_returns_all_of_them(en_model_dir) -> None:
     from keyextract.candidates import extract_candidates
     from keyextract.segmentation import segment
 
-    ke = KeywordExtractor(en_model_dir)
-    n = len(extract_candidates(EN_TEXT, segment(EN_TEXT), ke._stopwords(), 3))
+    # one-word phrases: no noun phrase has two contenders, so every candidate is ranked
+    ke = KeywordExtractor(en_model_dir, max_words=1)
+    n = len(extract_candidates(EN_TEXT, segment(EN_TEXT), ke._stopwords(), 1))
     assert len(ke.extract(EN_TEXT, top_n=1000)) == n
 
 
@@ -211,6 +219,8 @@ def test_unusable_text_gives_no_keywords(en_model_dir) -> None:
         ({"batch_size": 0}, {}, "batch_size must be"),
         ({"position_weight": -1}, {}, "position_weight must be"),
         ({"frequency_weight": "x"}, {}, "frequency_weight must be"),
+        ({"attention_weight": 11}, {}, "attention_weight must be"),
+        ({"max_words": 2.5}, {}, "max_words must be None or an integer >= 1"),
     ],
 )
 def test_invalid_parameters_are_named(en_model_dir, options, call, message) -> None:
@@ -228,7 +238,7 @@ def test_non_string_text_is_a_type_error(en_model_dir) -> None:
 
 
 def test_without_priors_the_score_is_the_cosine(en_model_dir) -> None:
-    ke = KeywordExtractor(en_model_dir, position_weight=0, frequency_weight=0, mode="context")
+    ke = KeywordExtractor(en_model_dir, position_weight=0, frequency_weight=0, attention_weight=0, mode="context")
     keywords = ke.extract(EN_TEXT, top_n=100)
     (encoder,) = ke.encoders_.values()
     from keyextract.encoder import pool_spans
@@ -238,6 +248,57 @@ def test_without_priors_the_score_is_the_cosine(en_model_dir) -> None:
     vectors, _ = pool_spans(tv, [by_phrase["neural networks"].spans])
     cosine = float(vectors[0] @ tv.doc_vector / (np.linalg.norm(vectors[0]) * np.linalg.norm(tv.doc_vector)))
     assert by_phrase["neural networks"].score == pytest.approx(cosine, abs=1e-5)
+
+
+def test_score_parts_are_the_cosine_and_the_priors_recomputed(en_model_dir) -> None:
+    from keyextract.encoder import span_attention
+    from keyextract.ranking import attention_prior
+
+    ke = KeywordExtractor(en_model_dir)
+    keywords = ke.extract(EN_TEXT, top_n=100)
+    (encoder,) = ke.encoders_.values()
+    candidates = ke._prepare(EN_TEXT).candidates
+    (doc,) = encoder.encode([EN_TEXT], with_tokens=False, attention=True)
+    attention = dict(zip([c.phrase for c in candidates], attention_prior(span_attention(doc, [c.spans for c in candidates]), 0.2)))
+    first = {c.phrase: c.first_token for c in candidates}
+    for k in keywords:
+        vector = encoder.embed([k.phrase])[0]
+        cosine = float(vector @ doc.doc_vector / (np.linalg.norm(vector) * np.linalg.norm(doc.doc_vector)))
+        assert k.parts["similarity"] == pytest.approx(cosine, abs=1e-5)
+        assert k.parts["position"] == pytest.approx(0.3 / (1 + first[k.phrase] / 150), abs=1e-6)
+        assert k.parts["attention"] == pytest.approx(attention[k.phrase], abs=1e-5)
+        assert k.parts["length"] == k.parts["specificity"] == k.parts["nested"] == 0.0
+    assert k.to_dict()["parts"] == k.parts
+    # the attention prior is a z-score over the candidates: it spreads both ways
+    assert min(attention.values()) < 0 < max(attention.values())
+    # without its weight the attention is not even computed
+    for k in KeywordExtractor(en_model_dir, attention_weight=0).extract(EN_TEXT, top_n=100):
+        assert k.parts["attention"] == 0.0
+
+
+def test_only_the_best_contender_of_each_noun_phrase_is_ranked(en_model_dir, monkeypatch) -> None:
+    decided = []
+
+    def spy(relevance, groups):
+        keep = contest_winners(relevance, groups)
+        decided.append((relevance, groups, keep))
+        return keep
+
+    from keyextract.ranking import contest_winners
+
+    monkeypatch.setattr(extractor_module, "contest_winners", spy)
+    ke = KeywordExtractor(en_model_dir)
+    shown = [k.phrase for k in ke.extract(EN_TEXT, top_n=100)]
+    candidates = ke._prepare(EN_TEXT).candidates
+    ((relevance, groups, keep),) = decided
+    assert groups == [c.groups for c in candidates]
+    assert sorted(shown) == sorted(c.phrase for c, kept in zip(candidates, keep) if kept)
+    # some contest had several contenders, and lost some
+    assert any(sum(g in c.groups for c in candidates) > 1 for g in {g for c in candidates for g in c.groups})
+    assert not keep.all()
+    for g in {g for c in candidates for g in c.groups}:  # each contest's most relevant contender is shown
+        contenders = [k for k, c in enumerate(candidates) if g in c.groups]
+        assert candidates[max(contenders, key=lambda k: (relevance[k], -k))].phrase in shown
 
 
 def test_position_prior_lifts_early_phrases(en_model_dir) -> None:

@@ -257,8 +257,8 @@ def test_page_candidates() -> None:
         return [c.phrase for c in KeywordExtractor(markup=markup)._prepare(PAGE).candidates]
 
     assert phrases("auto") == phrases("html") == [
-        "Solar Energy Basics", "Photovoltaic Systems", "Solar panels", "electricity",
-        "Neural networks", "solar output", "demand", "Rooftop installations", "Utility-scale solar farms",
+        "Solar Energy", "Solar Energy Basics", "Energy Basics", "Photovoltaic Systems", "Solar panels", "electricity",
+        "Neural networks", "solar output", "demand", "Rooftop installations", "Utility-scale solar farms", "solar farms",
     ]
     assert JUNK <= set(phrases("none"))
 
