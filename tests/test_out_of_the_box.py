@@ -94,6 +94,13 @@ def test_readme_first_example_on_a_fresh_machine(tmp_path) -> None:
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert len(lines) == 5 and all(TEXT_LINE.match(line) for line in lines), proc.stdout
+    # the output README shows is the output the user gets (scores to rounding across CPUs)
+    shown = re.search(r"```\n\$ keyextract doc.txt --top 5\n(.*?)```", readme(), flags=re.S).group(1).splitlines()
+    assert shown[0] == EN_NOTE
+    got = [line.split("  ", 1) for line in lines]
+    expected = [line.split("  ", 1) for line in shown[1:]]
+    assert [phrase for _, phrase in got] == [phrase for _, phrase in expected]
+    assert [float(score) for score, _ in got] == pytest.approx([float(score) for score, _ in expected], abs=2e-4)
     assert EN_NOTE in proc.stderr.splitlines()  # names the encoder used and how to get ALBERT
     assert "Traceback" not in proc.stderr
 
