@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -305,7 +306,9 @@ class KeywordExtractor:
             _log.log(logging.INFO if lang in UNTAGGED else logging.WARNING, "%s", language_note(lang))
 
     def _plain(self, text: str) -> tuple[str, Extracted | None]:
-        """``text`` itself, or the text of its markup (and the markup) when it is to be read as markup."""
+        """``text`` itself, or the text of its markup (and the markup) when it is to be read as
+        markup; lone surrogates read as U+FFFD (``_valid_unicode``)."""
+        text = _valid_unicode(text)
         if self.markup == "html" or (self.markup == "auto" and looks_like_markup(text)):
             markup = extract_text(text)
             return markup.text, markup
@@ -371,6 +374,19 @@ class KeywordExtractor:
                 for i, score in picks
             ])
         return results
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _valid_unicode(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD (the replacement character).
+
+    A ``str`` may hold surrogates (``errors="surrogateescape"`` makes them of undecodable
+    bytes), which the stages' libraries (the tokenizer, OpenCC) refuse as invalid Unicode. One
+    code point for another keeps every character offset, so spans still point into ``text``.
+    """
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
 
 
 def _chunks(order: list[int], texts: list[str]) -> Iterator[list[int]]:
