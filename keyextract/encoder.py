@@ -37,12 +37,17 @@ class TokenVectors:
 
     ``offsets[i]`` is the character span of token ``i`` in the document, ``vectors[i]`` its
     contextual vector (averaged over the windows that contain it), and ``doc_vector`` the
-    mask-aware mean of every position of every window.
+    mask-aware mean of every position of every window. ``pooled``/``found``: see
+    ``Encoder.encode``'s ``spans``.
     """
 
     offsets: np.ndarray
     vectors: np.ndarray
     doc_vector: np.ndarray
+    #: With ``encode(..., spans=...)``: the mean token vector of each item's spans (items x
+    #: dim) and whether any token was found for it, as ``pool_spans`` gives them.
+    pooled: np.ndarray | None = None
+    found: np.ndarray | None = None
 
 
 def resolve_device(device: str) -> str:
@@ -293,25 +298,40 @@ class Encoder:
         batch_size: int = 8,
         progress: bool = False,
         unit: str = "window",
+        spans: Sequence[Sequence[Sequence[tuple[int, int]]]] | None = None,
     ) -> list[TokenVectors]:
         """Encode ``texts``: windows of all texts are batched together, longest first.
 
         ``with_tokens=False`` returns only the document vectors (token vectors and offsets
-        empty): nothing the size of a text's tokens is kept. ``progress=True`` shows a bar on
-        stderr over the windows (counted in ``unit``) when they take at least
+        empty): nothing the size of a text's tokens is kept. ``spans``: per text, the character
+        spans of each item (candidate phrase); each item's mean token vector (``pool_spans``'s
+        result on the token vectors) is summed window by window as windows leave the encoder
+        (``TokenVectors.pooled``/``found``), so token vectors need not be kept: with
+        ``with_tokens=False`` memory stays flat in the length of a text. ``progress=True`` shows
+        a bar on stderr over the windows (counted in ``unit``) when they take at least
         ``LONG_WORK_PASSES`` forward passes.
         """
         from .progress import progress_bar
 
         torch = self._torch
         enc = self.tokenizer(
-            list(texts), add_special_tokens=False, return_offsets_mapping=with_tokens, verbose=False
+            list(texts), add_special_tokens=False, return_offsets_mapping=with_tokens or spans is not None,
+            verbose=False,
         )
-        ids_per_text: list[list[int]] = enc["input_ids"]
+        # compact copies (4 bytes an id instead of a Python int), the tokenizer's lists dropped
+        ids_per_text = [np.asarray(ids, np.int32) for ids in enc["input_ids"]]
+        offsets_per_text = [np.asarray(o, np.int64).reshape(-1, 2) for o in enc["offset_mapping"]] if "offset_mapping" in enc else None
+        del enc
         jobs = []  # (text index, token start, token end)
         for t, ids in enumerate(ids_per_text):
             jobs.extend((t, s, e) for s, e in self.windows(len(ids)))
         jobs.sort(key=lambda job: job[2] - job[1], reverse=True)
+        pools = None
+        if spans is not None:
+            pools = [
+                _SpanPool(offsets_per_text[t], spans[t], self.windows(len(ids)), self.dim)
+                for t, ids in enumerate(ids_per_text)
+            ]
 
         kept = [len(ids) if with_tokens else 0 for ids in ids_per_text]
         token_sums = [np.zeros((n, self.dim), np.float32) for n in kept]
@@ -323,7 +343,7 @@ class Encoder:
         long_work = progress and len(batches) >= LONG_WORK_PASSES
         with torch.inference_mode(), progress_bar(len(jobs), long_work, unit) as bar:
             for batch in batches:
-                seqs = [self.prefix + ids_per_text[t][s:e] + self.suffix for t, s, e in batch]
+                seqs = [self.prefix + ids_per_text[t][s:e].tolist() + self.suffix for t, s, e in batch]
                 width = max(len(seq) for seq in seqs)
                 input_ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
                 mask = torch.zeros((len(seqs), width), dtype=torch.long)
@@ -335,21 +355,24 @@ class Encoder:
                 hidden = out.last_hidden_state.float()
                 sums = (hidden * mask.unsqueeze(-1)).sum(dim=1).double().cpu().numpy()
                 # token vectors leave the device only when the caller pools them
-                hidden_np = hidden.cpu().numpy() if with_tokens else None
+                hidden_np = hidden.cpu().numpy() if with_tokens or pools is not None else None
                 p = len(self.prefix)
                 for i, (t, s, e) in enumerate(batch):
                     doc_sums[t] += sums[i]
                     doc_counts[t] += len(seqs[i])
-                    if hidden_np is not None and e > s:
+                    if with_tokens and e > s:
                         token_sums[t][s:e] += hidden_np[i, p : p + e - s]
                         token_counts[t][s:e] += 1
+                    if pools is not None and e > s:
+                        pools[t].add(s, e, hidden_np[i, p : p + e - s])
                 bar.update(len(batch))
         results = []
         for t in range(len(texts)):
-            offsets = np.asarray(enc["offset_mapping"][t], dtype=np.int64).reshape(-1, 2) if with_tokens else np.zeros((0, 2), np.int64)
+            offsets = offsets_per_text[t] if with_tokens else np.zeros((0, 2), np.int64)
             vectors = token_sums[t] / np.maximum(token_counts[t], 1)[:, None]
             doc_vector = (doc_sums[t] / max(doc_counts[t], 1)).astype(np.float32)
-            results.append(TokenVectors(offsets=offsets, vectors=vectors, doc_vector=doc_vector))
+            pooled, found = pools[t].result() if pools is not None else (None, None)
+            results.append(TokenVectors(offsets, vectors, doc_vector, pooled, found))
         return results
 
     @staticmethod
@@ -427,6 +450,66 @@ def load_encoder(
         return _LOADED[key]
 
 
+def _span_tokens(offsets: np.ndarray, spans_per_item: Sequence[Sequence[tuple[int, int]]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(rows, cols, counts)``: one entry per token of each occurrence of each item (item
+    ``rows[k]``, token ``cols[k]``; an item's repeated tokens repeat), and the tokens of each
+    item over all its spans. A token belongs to an occurrence when their characters overlap."""
+    n_items = len(spans_per_item)
+    lengths = np.array([len(s) for s in spans_per_item], dtype=np.int64)
+    if n_items == 0 or lengths.sum() == 0 or len(offsets) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(n_items)
+    flat = np.array([span for spans in spans_per_item for span in spans], dtype=np.int64).reshape(-1, 2)
+    starts = offsets[:, 0]
+    ends = np.maximum.accumulate(offsets[:, 1])
+    first = np.searchsorted(ends, flat[:, 0], side="right")  # first token ending after span start
+    last = np.searchsorted(starts, flat[:, 1], side="left")  # tokens starting before span end
+    width = np.maximum(last - first, 0)  # tokens of each occurrence
+    owner = np.repeat(np.arange(n_items), lengths)
+    step = np.arange(width.sum()) - np.repeat(np.cumsum(width) - width, width)
+    cols = np.repeat(first, width) + step
+    rows = np.repeat(owner, width)
+    return rows, cols, np.bincount(owner, weights=width, minlength=n_items)
+
+
+class _SpanPool:
+    """Running sums of the token vectors of each item's spans in one text, fed window by window.
+
+    A token's vector is the mean over the windows that hold it (as ``encode`` makes it), so
+    each window's contribution is divided by that count, known from the windows beforehand.
+    Holds the (item, token) entries and one vector per item: nothing of dim x tokens.
+    """
+
+    def __init__(self, offsets: np.ndarray, spans_per_item, windows: list[tuple[int, int]], dim: int) -> None:
+        from scipy import sparse
+
+        n_tokens = len(offsets)
+        rows, cols, self.counts = _span_tokens(offsets, spans_per_item)
+        covered = np.zeros(n_tokens + 1, np.float32)  # windows holding each token
+        for s, e in windows:
+            covered[s] += 1
+            covered[e] -= 1
+        covered = np.cumsum(covered)[:n_tokens]
+        weights = 1.0 / np.maximum(covered[cols], 1) if len(cols) else np.zeros(0, np.float32)
+        # (token x item) weights: a window's tokens are a slice of rows
+        self.matrix = sparse.csr_matrix(
+            (weights.astype(np.float32), (cols, rows)), shape=(n_tokens, len(spans_per_item))
+        )
+        self.sums = np.zeros((len(spans_per_item), dim), np.float32)
+
+    def add(self, start: int, end: int, vectors: np.ndarray) -> None:
+        """Add the vectors of tokens ``start:end`` (one window's, ``end - start`` x dim)."""
+        part = self.matrix[start:end]
+        if part.nnz == 0:
+            return
+        items = np.unique(part.indices)
+        block = part[:, items].T  # (touched items x window tokens)
+        self.sums[items] += np.asarray(block @ vectors, dtype=np.float32)
+
+    def result(self) -> tuple[np.ndarray, np.ndarray]:
+        found = self.counts > 0
+        return (self.sums / np.maximum(self.counts, 1)[:, None]).astype(np.float32), found
+
+
 def pool_spans(tokens: TokenVectors, spans_per_item: Sequence[Sequence[tuple[int, int]]]) -> tuple[np.ndarray, np.ndarray]:
     """Mean vector of the tokens that overlap each item's character spans, over all its spans.
 
@@ -434,30 +517,19 @@ def pool_spans(tokens: TokenVectors, spans_per_item: Sequence[Sequence[tuple[int
     token (its vector is then zero). Vectorised as a sparse (items x tokens) matrix of
     occurrence counts times the token vectors: no Python loop per token, and no temporary the
     size of the document's vectors (prefix sums in float64 took 4x their memory on long texts).
+    ``Encoder.encode(..., spans=...)`` computes the same window by window, without the token
+    vectors.
     """
     from scipy import sparse
 
     n_items = len(spans_per_item)
-    dim = tokens.vectors.shape[1]
-    lengths = np.array([len(s) for s in spans_per_item], dtype=np.int64)
-    if n_items == 0 or lengths.sum() == 0 or len(tokens.offsets) == 0:
-        return np.zeros((n_items, dim), np.float32), np.zeros(n_items, bool)
-    flat = np.array([span for spans in spans_per_item for span in spans], dtype=np.int64).reshape(-1, 2)
-    starts = tokens.offsets[:, 0]
-    ends = np.maximum.accumulate(tokens.offsets[:, 1])
-    first = np.searchsorted(ends, flat[:, 0], side="right")  # first token ending after span start
-    last = np.searchsorted(starts, flat[:, 1], side="left")  # tokens starting before span end
-    width = np.maximum(last - first, 0)  # tokens of each occurrence
-    owner = np.repeat(np.arange(n_items), lengths)
-    # one (item, token) entry per token of each occurrence; repeated entries add up
-    step = np.arange(width.sum()) - np.repeat(np.cumsum(width) - width, width)
-    cols = np.repeat(first, width) + step
-    rows = np.repeat(owner, width)
+    rows, cols, counts = _span_tokens(tokens.offsets, spans_per_item)
+    if len(rows) == 0:
+        return np.zeros((n_items, tokens.vectors.shape[1]), np.float32), counts > 0
     counts_matrix = sparse.csr_matrix(
         (np.ones(len(cols), np.float32), (rows, cols)), shape=(n_items, len(tokens.vectors))
     )
     sums = np.asarray(counts_matrix @ tokens.vectors, dtype=np.float32)
-    counts = np.bincount(owner, weights=width, minlength=n_items)
     found = counts > 0
     vectors = (sums / np.maximum(counts, 1)[:, None]).astype(np.float32)
     return vectors, found

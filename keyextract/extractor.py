@@ -341,9 +341,9 @@ class KeywordExtractor:
         self, encoder, docs: list[_Prepared], top_n: int, batch_size: int, progress: bool = False
     ) -> list[list[Keyword]]:
         """Embed candidates (in context or alone) and pick ``top_n`` of each document by MMR."""
-        from .encoder import pool_spans
-
-        encoded = encoder.encode([d.text for d in docs], self.mode == "context", batch_size, progress=progress)
+        # context mode: candidates pooled window by window, no token vectors kept
+        spans = [[c.spans for c in d.candidates] for d in docs] if self.mode == "context" else None
+        encoded = encoder.encode([d.text for d in docs], False, batch_size, progress=progress, spans=spans)
         if self.mode == "isolated":  # the phrases of the whole chunk share forward passes
             phrase_vectors = encoder.embed(
                 [c.phrase for d in docs for c in d.candidates], batch_size, progress=progress
@@ -352,7 +352,7 @@ class KeywordExtractor:
         row = 0
         for doc, enc in zip(docs, encoded):
             if self.mode == "context":
-                vectors, found = pool_spans(enc, [c.spans for c in doc.candidates])
+                vectors, found = enc.pooled, enc.found
             else:
                 vectors = phrase_vectors[row : row + len(doc.candidates)]
                 row += len(doc.candidates)

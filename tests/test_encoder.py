@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -175,6 +177,29 @@ def test_pool_spans_weights_every_token_of_every_occurrence() -> None:
     )
     vectors, _ = pool_spans(tokens, [[(0, 4), (5, 7)]])
     np.testing.assert_allclose(vectors, [[3.0]])  # (3 + 6 + 0) / 3 tokens
+
+
+def test_spans_pooled_window_by_window_equal_pool_spans(en: Encoder) -> None:
+    """encode(spans=...) sums each item's tokens as windows leave the encoder: the same vectors
+    as pool_spans over the kept token vectors, for texts of one and of many (overlapping)
+    windows, with an item found nowhere, one spanning two windows and one in every window."""
+    long_text = " ".join(r["text"] for r in read_dev("inspec_dev", 8))
+    short = "Neural networks learn keyphrases."
+    n_windows = len(en.windows(len(en.tokenizer(long_text, add_special_tokens=False)["input_ids"])))
+    assert n_windows >= 5
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", long_text)]
+    items = [[words[0]], [words[10], words[500]], [(words[60][0], words[200][1])], [(len(long_text), len(long_text))],
+             [w for w in words[::25]]]
+    spans = [items, [[(0, 6)], [(7, 15), (16, 21)]]]
+    kept = en.encode([long_text, short], batch_size=3)
+    pooled = en.encode([long_text, short], with_tokens=False, batch_size=3, spans=spans)
+    for tv, streamed, spans_of_text in zip(kept, pooled, spans):
+        assert streamed.vectors.shape == (0, en.dim) and streamed.offsets.shape == (0, 2)
+        np.testing.assert_allclose(streamed.doc_vector, tv.doc_vector, atol=1e-6)
+        vectors, found = pool_spans(tv, spans_of_text)
+        assert streamed.found.tolist() == found.tolist()
+        np.testing.assert_allclose(streamed.pooled, vectors, atol=2e-5)
+    assert pooled[0].found.tolist() == [True, True, True, False, True]
 
 
 @pytest.mark.parametrize("name", ["/nonexistent/model/dir", "./tests"])
