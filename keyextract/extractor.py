@@ -6,8 +6,9 @@ import logging
 import os
 import re
 import sys
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -43,6 +44,10 @@ DEFAULT_FREQUENCY_WEIGHT = 0.05
 # vectors (context mode holds every token's vector of a chunk) and to move a progress bar.
 CHUNK_DOCS = 128
 CHUNK_CHARS = 500_000
+# A longer text is segmented and its candidates selected in blocks of about this many
+# characters (``_blocks``), so that its tokens are never all held at once; its keyphrases are
+# those of the whole text but where a sentence or a phrase's surface forms straddle blocks.
+BLOCK_CHARS = 100_000
 # Encoder windows per forward pass. On CPU small batches win: on 500 Inspec abstracts with
 # all-MiniLM-L6-v2 and 2 threads the bare forward pass took 11.8-12.2 s with 8, 12.3-12.4 s
 # with 16, 13.9-14.9 s with 32; extract_batch with 8 was 3-7% faster than with 16 in both
@@ -272,17 +277,26 @@ class KeywordExtractor:
         if self.lang == "auto":
             self._note_language(lang)
         handled = handled_language(lang)
+        blocks: list[list[Candidate]] = []
+        tokens_before = 0
+        for start, end in _blocks(text):
+            block = text[start:end]
+            found, n_tokens = self._candidates(block, lang, handled, markup is not None)
+            blocks.append([_shifted(c, start, tokens_before) for c in found] if start else found)
+            tokens_before += n_tokens
+        return _Prepared(text, lang, model, _merged(text, blocks), markup)
+
+    def _candidates(self, text: str, lang: str, handled: str | None, marked_up: bool) -> tuple[list[Candidate], int]:
+        """Segment ``text`` (a whole text or a block of one) and select its candidates; also
+        the number of its tokens. The tokens are dropped here."""
         tokens = segment(text, handled or lang, user_dict=self._user_dict())
-        if markup is not None:
+        if marked_up:
             tokens = mark_line_breaks(text, tokens)
         if handled in ("en", "zh"):
-            candidates = extract_candidates(text, tokens, self._stopwords(), self.max_words)
-        else:
-            linkers = UNTAGGED[handled].linkers if handled is not None else frozenset()
-            candidates = untagged_candidates(
-                text, tokens, self._untagged_stopwords(handled), self.max_words, linkers
-            )
-        return _Prepared(text, lang, model, candidates, markup)
+            return extract_candidates(text, tokens, self._stopwords(), self.max_words), len(tokens)
+        linkers = UNTAGGED[handled].linkers if handled is not None else frozenset()
+        candidates = untagged_candidates(text, tokens, self._untagged_stopwords(handled), self.max_words, linkers)
+        return candidates, len(tokens)
     def _untagged_stopwords(self, lang: str | None) -> frozenset[str]:
         """The shipped list of ``lang`` (none when ``None``), its elided clitics and the
         caller's extras (cached in ``untagged_stopwords_``)."""
@@ -374,6 +388,62 @@ class KeywordExtractor:
                 for i, score in picks
             ])
         return results
+
+
+def _blocks(text: str) -> list[tuple[int, int]]:
+    """Spans ``[start, end)`` that cut ``text`` into blocks of about ``BLOCK_CHARS``: after a
+    blank line (a paragraph's end) where there is one in the second half of the block, else after
+    a line break, else after a space. One block for a text that is not longer.
+
+    A long text is segmented and its candidates selected block by block, so that tokens (Python
+    objects, about 70 bytes per character of text) are never held for the whole text.
+    """
+    blocks, start = [], 0
+    while len(text) - start > BLOCK_CHARS:
+        limit = start + BLOCK_CHARS
+        cut = -1
+        for boundary in ("\n\n", "\n", " "):
+            found = text.rfind(boundary, start + BLOCK_CHARS // 2, limit)
+            if found >= 0:
+                cut = found + len(boundary)
+                break
+        cut = cut if cut > start else limit
+        blocks.append((start, cut))
+        start = cut
+    blocks.append((start, len(text)))
+    return blocks
+
+
+def _shifted(candidate: Candidate, chars: int, tokens: int) -> Candidate:
+    """A block's candidate with its spans and first token placed in the whole text."""
+    return replace(candidate, spans=[(s + chars, e + chars) for s, e in candidate.spans],
+                   first_token=candidate.first_token + tokens)
+
+
+def _merged(text: str, blocks: list[list[Candidate]]) -> list[Candidate]:
+    """One candidate per key over the blocks, as ``extract_candidates`` makes them for a whole
+    text: all occurrences, the first block's first token, the surface form of most occurrences
+    (then fewest capitals, then earliest) shown."""
+    if len(blocks) == 1:
+        return blocks[0]
+    by_key: dict[str, list[Candidate]] = {}
+    for block in blocks:
+        for candidate in block:
+            by_key.setdefault(candidate.key, []).append(candidate)
+    merged = []
+    for parts in by_key.values():
+        if len(parts) == 1:
+            merged.append(parts[0])
+            continue
+        spans = [span for part in parts for span in part.spans]
+        forms = Counter(" ".join(text[s:e].split()) for s, e in spans)
+        first_seen: dict[str, int] = {}
+        for (s, _), form in zip(spans, (" ".join(text[s:e].split()) for s, e in spans)):
+            first_seen.setdefault(form, s)
+        shown = min(forms, key=lambda f: (-forms[f], sum(ch.isupper() for ch in f), first_seen[f]))
+        merged.append(replace(parts[0], phrase=shown, spans=spans))
+    merged.sort(key=lambda c: (c.spans[0][0], c.spans[0][1]))
+    return merged
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
