@@ -27,6 +27,10 @@ PHRASE_CACHE = 20_000
 # Encoder work of at least this many forward passes gets a progress bar when one is asked for:
 # with all-MiniLM-L6-v2 on 2 CPU threads, 25 passes of 8 windows take about 5 s.
 LONG_WORK_PASSES = 25
+# Texts longer than this many characters are tokenized in pieces (``Encoder._tokenize_long``),
+# each with this much context on either side.
+TOKENIZE_CHARS = 100_000
+_PIECE_MARGIN = 64
 # Token budgets beyond this are placeholders (transformers uses 1e30 for "no limit").
 _SANE_MAX_LENGTH = 100_000
 
@@ -314,14 +318,7 @@ class Encoder:
         from .progress import progress_bar
 
         torch = self._torch
-        enc = self.tokenizer(
-            list(texts), add_special_tokens=False, return_offsets_mapping=with_tokens or spans is not None,
-            verbose=False,
-        )
-        # compact copies (4 bytes an id instead of a Python int), the tokenizer's lists dropped
-        ids_per_text = [np.asarray(ids, np.int32) for ids in enc["input_ids"]]
-        offsets_per_text = [np.asarray(o, np.int64).reshape(-1, 2) for o in enc["offset_mapping"]] if "offset_mapping" in enc else None
-        del enc
+        ids_per_text, offsets_per_text = self._tokenize(texts, with_tokens or spans is not None)
         jobs = []  # (text index, token start, token end)
         for t, ids in enumerate(ids_per_text):
             jobs.extend((t, s, e) for s, e in self.windows(len(ids)))
@@ -374,6 +371,61 @@ class Encoder:
             pooled, found = pools[t].result() if pools is not None else (None, None)
             results.append(TokenVectors(offsets, vectors, doc_vector, pooled, found))
         return results
+
+    def _tokenize(self, texts: Sequence[str], with_offsets: bool) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
+        """Token ids (int32) and, if asked for, character offsets (tokens x 2) of each text.
+
+        Compact arrays instead of the tokenizer's Python lists (about 150 bytes a token); a
+        text longer than ``TOKENIZE_CHARS`` is tokenized in pieces (``_tokenize_long``), so
+        that those lists never hold the whole of it.
+        """
+        ids: list = [None] * len(texts)
+        offsets: list | None = [None] * len(texts) if with_offsets else None
+        short = [i for i, text in enumerate(texts) if len(text) <= TOKENIZE_CHARS]
+        if short:
+            enc = self.tokenizer(
+                [texts[i] for i in short], add_special_tokens=False, return_offsets_mapping=with_offsets, verbose=False
+            )
+            for k, i in enumerate(short):
+                ids[i] = np.asarray(enc["input_ids"][k], np.int32)
+                if offsets is not None:
+                    offsets[i] = np.asarray(enc["offset_mapping"][k], np.int64).reshape(-1, 2)
+        for i, text in enumerate(texts):
+            if len(text) > TOKENIZE_CHARS:
+                ids[i], long_offsets = self._tokenize_long(text)
+                if offsets is not None:
+                    offsets[i] = long_offsets
+        return ids, offsets
+
+    def _tokenize_long(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Tokens of a long ``text``, tokenized in pieces of about ``TOKENIZE_CHARS``.
+
+        A piece ends right after whitespace (where the text has some in the piece's second
+        half) and is tokenized with ``_PIECE_MARGIN`` characters of context on both sides; it
+        keeps the tokens that end inside it. Since the tokenizers' pre-tokenizers split at
+        whitespace, the tokens are those of the whole text.
+        """
+        ids, offsets, start = [], [], 0
+        while start < len(text):
+            end = len(text)
+            if end - start > TOKENIZE_CHARS:
+                limit = start + TOKENIZE_CHARS
+                end = limit
+                for k in range(limit, start + TOKENIZE_CHARS // 2, -1):
+                    if text[k - 1].isspace() and not text[k].isspace():
+                        end = k
+                        break
+            left = max(0, start - _PIECE_MARGIN)
+            enc = self.tokenizer(
+                text[left : end + _PIECE_MARGIN], add_special_tokens=False, return_offsets_mapping=True, verbose=False
+            )
+            piece_offsets = np.asarray(enc["offset_mapping"], np.int64).reshape(-1, 2) + left
+            ends = piece_offsets[:, 1]
+            keep = (ends <= end) & ((ends > start) if start else (ends >= 0))
+            ids.append(np.asarray(enc["input_ids"], np.int32)[keep])
+            offsets.append(piece_offsets[keep])
+            start = end
+        return np.concatenate(ids), np.concatenate(offsets)
 
     @staticmethod
     def _batches(jobs: list[tuple[int, int, int]], batch_size: int) -> list[list[tuple[int, int, int]]]:
@@ -450,25 +502,25 @@ def load_encoder(
         return _LOADED[key]
 
 
-def _span_tokens(offsets: np.ndarray, spans_per_item: Sequence[Sequence[tuple[int, int]]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(rows, cols, counts)``: one entry per token of each occurrence of each item (item
-    ``rows[k]``, token ``cols[k]``; an item's repeated tokens repeat), and the tokens of each
-    item over all its spans. A token belongs to an occurrence when their characters overlap."""
-    n_items = len(spans_per_item)
+def _occurrences(offsets: np.ndarray, spans_per_item: Sequence[Sequence[tuple[int, int]]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(owner, first, width)`` of each occurrence (span) of each item: its item, its first
+    token and its number of tokens (those whose characters overlap the span; 0 for none)."""
     lengths = np.array([len(s) for s in spans_per_item], dtype=np.int64)
-    if n_items == 0 or lengths.sum() == 0 or len(offsets) == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(n_items)
+    if lengths.sum() == 0 or len(offsets) == 0:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, empty
     flat = np.array([span for spans in spans_per_item for span in spans], dtype=np.int64).reshape(-1, 2)
     starts = offsets[:, 0]
     ends = np.maximum.accumulate(offsets[:, 1])
     first = np.searchsorted(ends, flat[:, 0], side="right")  # first token ending after span start
     last = np.searchsorted(starts, flat[:, 1], side="left")  # tokens starting before span end
-    width = np.maximum(last - first, 0)  # tokens of each occurrence
-    owner = np.repeat(np.arange(n_items), lengths)
+    return np.repeat(np.arange(len(spans_per_item)), lengths), first, np.maximum(last - first, 0)
+
+
+def _expand(owner: np.ndarray, first: np.ndarray, width: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(rows, cols)``: one (item, token) entry per token of each occurrence."""
     step = np.arange(width.sum()) - np.repeat(np.cumsum(width) - width, width)
-    cols = np.repeat(first, width) + step
-    rows = np.repeat(owner, width)
-    return rows, cols, np.bincount(owner, weights=width, minlength=n_items)
+    return np.repeat(owner, width), np.repeat(first, width) + step
 
 
 class _SpanPool:
@@ -476,33 +528,38 @@ class _SpanPool:
 
     A token's vector is the mean over the windows that hold it (as ``encode`` makes it), so
     each window's contribution is divided by that count, known from the windows beforehand.
-    Holds the (item, token) entries and one vector per item: nothing of dim x tokens.
+    Holds one row per occurrence, one count per token and one vector per item; the (item,
+    token) entries are made for one window at a time.
     """
 
     def __init__(self, offsets: np.ndarray, spans_per_item, windows: list[tuple[int, int]], dim: int) -> None:
-        from scipy import sparse
-
-        n_tokens = len(offsets)
-        rows, cols, self.counts = _span_tokens(offsets, spans_per_item)
-        covered = np.zeros(n_tokens + 1, np.float32)  # windows holding each token
+        owner, first, width = _occurrences(offsets, spans_per_item)
+        self.counts = np.bincount(owner, weights=width, minlength=len(spans_per_item))
+        order = np.argsort(first, kind="stable")
+        self.owner, self.first, self.last = owner[order], first[order], (first + width)[order]
+        self.widest = int(width.max()) if len(width) else 0
+        covered = np.zeros(len(offsets) + 1, np.float32)  # windows holding each token
         for s, e in windows:
             covered[s] += 1
             covered[e] -= 1
-        covered = np.cumsum(covered)[:n_tokens]
-        weights = 1.0 / np.maximum(covered[cols], 1) if len(cols) else np.zeros(0, np.float32)
-        # (token x item) weights: a window's tokens are a slice of rows
-        self.matrix = sparse.csr_matrix(
-            (weights.astype(np.float32), (cols, rows)), shape=(n_tokens, len(spans_per_item))
-        )
+        self.covered = np.maximum(np.cumsum(covered)[: len(offsets)], 1)
         self.sums = np.zeros((len(spans_per_item), dim), np.float32)
 
     def add(self, start: int, end: int, vectors: np.ndarray) -> None:
         """Add the vectors of tokens ``start:end`` (one window's, ``end - start`` x dim)."""
-        part = self.matrix[start:end]
-        if part.nnz == 0:
+        from scipy import sparse
+
+        lo = np.searchsorted(self.first, start - self.widest, side="left")
+        hi = np.searchsorted(self.first, end, side="left")
+        first = np.maximum(self.first[lo:hi], start)
+        width = np.maximum(np.minimum(self.last[lo:hi], end) - first, 0)
+        if not width.any():
             return
-        items = np.unique(part.indices)
-        block = part[:, items].T  # (touched items x window tokens)
+        rows, cols = _expand(self.owner[lo:hi], first, width)
+        items, local = np.unique(rows, return_inverse=True)
+        block = sparse.csr_matrix(
+            (1.0 / self.covered[cols], (local.ravel(), cols - start)), shape=(len(items), end - start)
+        )
         self.sums[items] += np.asarray(block @ vectors, dtype=np.float32)
 
     def result(self) -> tuple[np.ndarray, np.ndarray]:
@@ -523,7 +580,9 @@ def pool_spans(tokens: TokenVectors, spans_per_item: Sequence[Sequence[tuple[int
     from scipy import sparse
 
     n_items = len(spans_per_item)
-    rows, cols, counts = _span_tokens(tokens.offsets, spans_per_item)
+    owner, first, width = _occurrences(tokens.offsets, spans_per_item)
+    rows, cols = _expand(owner, first, width)
+    counts = np.bincount(owner, weights=width, minlength=n_items)
     if len(rows) == 0:
         return np.zeros((n_items, tokens.vectors.shape[1]), np.float32), counts > 0
     counts_matrix = sparse.csr_matrix(

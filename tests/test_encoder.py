@@ -233,3 +233,19 @@ def test_progress_bars_over_windows_and_phrases_of_long_work(en: Encoder, monkey
     en.embed(phrases[:64], batch_size=1, progress=True)  # two passes
     assert capsys.readouterr().err == ""
     en._phrases.clear()
+
+
+@pytest.mark.parametrize("which", ["en", "minilm"])
+def test_long_text_tokenized_in_pieces_as_a_whole(en: Encoder, minilm_dir, monkeypatch, which) -> None:
+    """Pieces cut after whitespace, each with context around it: the tokens and offsets of the
+    whole text, for SentencePiece (ALBERT) and WordPiece (MiniLM) tokenizers alike."""
+    encoder = en if which == "en" else Encoder(minilm_dir, device="cpu")
+    text = "\n\n".join(r["text"] for r in read_dev("inspec_dev", 12))
+    text += "  double  spaces,\ttabs\n lines \n\n\n and " + "x" * 200 + " a long token."
+    whole = encoder.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    monkeypatch.setattr(encoder_module, "TOKENIZE_CHARS", 500)
+    ids, offsets = encoder._tokenize([text, "short text"], with_offsets=True)
+    assert ids[0].tolist() == whole["input_ids"]
+    assert offsets[0].tolist() == [list(o) for o in whole["offset_mapping"]]
+    assert ids[1].tolist() == encoder.tokenizer("short text", add_special_tokens=False)["input_ids"]
+    assert len(text) > 20 * 500
