@@ -277,14 +277,15 @@ class KeywordExtractor:
         if self.lang == "auto":
             self._note_language(lang)
         handled = handled_language(lang)
-        blocks: list[list[Candidate]] = []
+        return _Prepared(text, lang, model, _merged(text, self._block_candidates(text, lang, handled, markup)), markup)
+
+    def _block_candidates(self, text: str, lang: str, handled: str | None, markup) -> Iterator[list[Candidate]]:
+        """The candidates of each of ``text``'s blocks (``_blocks``), placed in the whole text."""
         tokens_before = 0
         for start, end in _blocks(text):
-            block = text[start:end]
-            found, n_tokens = self._candidates(block, lang, handled, markup is not None)
-            blocks.append([_shifted(c, start, tokens_before) for c in found] if start else found)
+            found, n_tokens = self._candidates(text[start:end], lang, handled, markup is not None)
+            yield [_shifted(c, start, tokens_before) for c in found] if start else found
             tokens_before += n_tokens
-        return _Prepared(text, lang, model, _merged(text, blocks), markup)
 
     def _candidates(self, text: str, lang: str, handled: str | None, marked_up: bool) -> tuple[list[Candidate], int]:
         """Segment ``text`` (a whole text or a block of one) and select its candidates; also
@@ -420,30 +421,32 @@ def _shifted(candidate: Candidate, chars: int, tokens: int) -> Candidate:
                    first_token=candidate.first_token + tokens)
 
 
-def _merged(text: str, blocks: list[list[Candidate]]) -> list[Candidate]:
+def _merged(text: str, blocks: Iterable[list[Candidate]]) -> list[Candidate]:
     """One candidate per key over the blocks, as ``extract_candidates`` makes them for a whole
     text: all occurrences, the first block's first token, the surface form of most occurrences
-    (then fewest capitals, then earliest) shown."""
-    if len(blocks) == 1:
-        return blocks[0]
-    by_key: dict[str, list[Candidate]] = {}
+    (then fewest capitals, then earliest) shown. Each block's candidates are merged as it comes,
+    so only one block's are held besides the merged ones."""
+    merged: dict[str, Candidate] = {}
+    again: set[str] = set()  # keys found in more than one block
     for block in blocks:
         for candidate in block:
-            by_key.setdefault(candidate.key, []).append(candidate)
-    merged = []
-    for parts in by_key.values():
-        if len(parts) == 1:
-            merged.append(parts[0])
-            continue
-        spans = [span for part in parts for span in part.spans]
-        forms = Counter(" ".join(text[s:e].split()) for s, e in spans)
+            first = merged.setdefault(candidate.key, candidate)
+            if first is not candidate:
+                first.spans.extend(candidate.spans)
+                again.add(candidate.key)
+    for key in again:
+        spans = merged[key].spans
+        forms = [" ".join(text[s:e].split()) for s, e in spans]
+        counts = Counter(forms)
         first_seen: dict[str, int] = {}
-        for (s, _), form in zip(spans, (" ".join(text[s:e].split()) for s, e in spans)):
+        for (s, _), form in zip(spans, forms):
             first_seen.setdefault(form, s)
-        shown = min(forms, key=lambda f: (-forms[f], sum(ch.isupper() for ch in f), first_seen[f]))
-        merged.append(replace(parts[0], phrase=shown, spans=spans))
-    merged.sort(key=lambda c: (c.spans[0][0], c.spans[0][1]))
-    return merged
+        shown = min(counts, key=lambda f: (-counts[f], sum(ch.isupper() for ch in f), first_seen[f]))
+        merged[key] = replace(merged[key], phrase=shown)
+    candidates = list(merged.values())
+    if again:
+        candidates.sort(key=lambda c: (c.spans[0][0], c.spans[0][1]))
+    return candidates
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
