@@ -40,8 +40,8 @@ DEFAULT_MODE = "isolated"
 DEFAULT_POSITION_WEIGHT = 0.3
 DEFAULT_FREQUENCY_WEIGHT = 0.05
 # extract_batch works through its texts, shortest first, in chunks of at most this many texts
-# and characters: enough to batch the encoder well, few enough to bound the memory of token
-# vectors (context mode holds every token's vector of a chunk) and to move a progress bar.
+# and characters: enough to batch the encoder well, few enough to bound the memory of a chunk's
+# candidates and encoder windows and to move a progress bar.
 CHUNK_DOCS = 128
 CHUNK_CHARS = 500_000
 # A longer text is segmented and its candidates selected in blocks of about this many
@@ -298,6 +298,7 @@ class KeywordExtractor:
         linkers = UNTAGGED[handled].linkers if handled is not None else frozenset()
         candidates = untagged_candidates(text, tokens, self._untagged_stopwords(handled), self.max_words, linkers)
         return candidates, len(tokens)
+
     def _untagged_stopwords(self, lang: str | None) -> frozenset[str]:
         """The shipped list of ``lang`` (none when ``None``), its elided clitics and the
         caller's extras (cached in ``untagged_stopwords_``)."""
