@@ -253,6 +253,10 @@ def run(extractor, inputs: list[str], batches: list[int], failures: list[dict], 
             if problems:
                 bad_inputs += 1
                 failures.append({"mode": mode, "input": i + j, "text": text, "malformed": problems})
+        if i // 1000 != (i + size) // 1000:  # a partial run still tells something
+            print(f"[{time.perf_counter() - started:6.0f}s] {mode}: {i + size} inputs, {crashes} crashes, "
+                  f"{bad_inputs} malformed, peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB",
+                  file=sys.stderr, flush=True)
         i += size
     return {"mode": mode, "inputs": len(inputs), "crashes": crashes, "crash_kinds": dict(kinds),
             "malformed_inputs": bad_inputs, "keyphrases": keyphrases, "repeated_phrases": repeated, "seconds": time.perf_counter() - started}
