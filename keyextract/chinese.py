@@ -24,7 +24,7 @@ import os
 import re
 import threading
 from collections.abc import Iterable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from .errors import InputError
@@ -172,7 +172,7 @@ def load_user_dict(user_dict) -> tuple[UserDictEntry, ...] | None:
 # --- jieba -----------------------------------------------------------------------------------
 
 
-@cache
+@lru_cache(maxsize=4)  # bounded: each holds a jieba dictionary (tens of MB)
 def _posseg(entries: tuple[UserDictEntry, ...] | None):
     """A jieba POS tokenizer: the global one, or a fresh one holding ``entries`` (cached)."""
     import jieba

@@ -27,6 +27,10 @@ PHRASE_CACHE = 20_000
 # Encoder work of at least this many forward passes gets a progress bar when one is asked for:
 # with all-MiniLM-L6-v2 on 2 CPU threads, 25 passes of 8 windows take about 5 s.
 LONG_WORK_PASSES = 25
+# Texts longer than this many characters are tokenized in pieces (``Encoder._tokenize_long``),
+# each with this much context on either side.
+TOKENIZE_CHARS = 100_000
+_PIECE_MARGIN = 64
 # Token budgets beyond this are placeholders (transformers uses 1e30 for "no limit").
 _SANE_MAX_LENGTH = 100_000
 
@@ -37,14 +41,19 @@ class TokenVectors:
 
     ``offsets[i]`` is the character span of token ``i`` in the document, ``vectors[i]`` its
     contextual vector (averaged over the windows that contain it), and ``doc_vector`` the
-    mask-aware mean of every position of every window. ``attention[i]`` (when asked for) is the
-    attention token ``i`` receives in the encoder's last layer (``last_layer_attention``),
-    averaged over the windows that contain it; empty when not asked for.
+    mask-aware mean of every position of every window. ``pooled``/``found``: see
+    ``Encoder.encode``'s ``spans``. ``attention[i]`` (when asked for) is the attention token
+    ``i`` receives in the encoder's last layer (``_AttentionProbe``), averaged over the windows
+    that contain it; empty when not asked for.
     """
 
     offsets: np.ndarray
     vectors: np.ndarray
     doc_vector: np.ndarray
+    #: With ``encode(..., spans=...)``: the mean token vector of each item's spans (items x
+    #: dim) and whether any token was found for it, as ``pool_spans`` gives them.
+    pooled: np.ndarray | None = None
+    found: np.ndarray | None = None
     attention: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
 
 
@@ -297,6 +306,7 @@ class Encoder:
         batch_size: int = 8,
         progress: bool = False,
         unit: str = "window",
+        spans: Sequence[Sequence[Sequence[tuple[int, int]]]] | None = None,
         attention: bool = False,
     ) -> list[TokenVectors]:
         """Encode ``texts``: windows of all texts are batched together, longest first.
@@ -304,9 +314,13 @@ class Encoder:
         ``with_tokens=False`` returns only the document vectors (token vectors and offsets
         empty): nothing the size of a text's tokens is kept. ``attention=True`` adds each
         token's last-layer attention (``TokenVectors.attention``, with the token offsets, also
-        when ``with_tokens`` is False); for a model whose attention modules are not of the
-        BERT/ALBERT kind (``_AttentionProbe.available``) it stays empty. ``progress=True``
-        shows a bar on stderr over the windows (counted in ``unit``) when they take at least
+        when ``with_tokens`` is False: 20 bytes a token); for a model whose attention modules
+        are not of the BERT/ALBERT kind (``_AttentionProbe.available``) it stays empty. ``spans``: per text, the character
+        spans of each item (candidate phrase); each item's mean token vector (``pool_spans``'s
+        result on the token vectors) is summed window by window as windows leave the encoder
+        (``TokenVectors.pooled``/``found``), so token vectors need not be kept: with
+        ``with_tokens=False`` memory stays flat in the length of a text. ``progress=True`` shows
+        a bar on stderr over the windows (counted in ``unit``) when they take at least
         ``LONG_WORK_PASSES`` forward passes.
         """
         from .progress import progress_bar
@@ -314,14 +328,17 @@ class Encoder:
         torch = self._torch
         attention = attention and self._attention.available
         want_offsets = with_tokens or attention
-        enc = self.tokenizer(
-            list(texts), add_special_tokens=False, return_offsets_mapping=want_offsets, verbose=False
-        )
-        ids_per_text: list[list[int]] = enc["input_ids"]
+        ids_per_text, offsets_per_text = self._tokenize(texts, want_offsets or spans is not None)
         jobs = []  # (text index, token start, token end)
         for t, ids in enumerate(ids_per_text):
             jobs.extend((t, s, e) for s, e in self.windows(len(ids)))
         jobs.sort(key=lambda job: job[2] - job[1], reverse=True)
+        pools = None
+        if spans is not None:
+            pools = [
+                _SpanPool(offsets_per_text[t], spans[t], self.windows(len(ids)), self.dim)
+                for t, ids in enumerate(ids_per_text)
+            ]
 
         kept = [len(ids) if with_tokens else 0 for ids in ids_per_text]
         token_sums = [np.zeros((n, self.dim), np.float32) for n in kept]
@@ -336,7 +353,7 @@ class Encoder:
         self._attention.capture(attention)
         with torch.inference_mode(), progress_bar(len(jobs), long_work, unit) as bar:
             for batch in batches:
-                seqs = [self.prefix + ids_per_text[t][s:e] + self.suffix for t, s, e in batch]
+                seqs = [self.prefix + ids_per_text[t][s:e].tolist() + self.suffix for t, s, e in batch]
                 width = max(len(seq) for seq in seqs)
                 input_ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
                 mask = torch.zeros((len(seqs), width), dtype=torch.long)
@@ -348,15 +365,17 @@ class Encoder:
                 hidden = out.last_hidden_state.float()
                 sums = (hidden * mask.unsqueeze(-1)).sum(dim=1).double().cpu().numpy()
                 # token vectors leave the device only when the caller pools them
-                hidden_np = hidden.cpu().numpy() if with_tokens else None
+                hidden_np = hidden.cpu().numpy() if with_tokens or pools is not None else None
                 received = self._attention.received(mask).cpu().numpy() if attention else None
                 p = len(self.prefix)
                 for i, (t, s, e) in enumerate(batch):
                     doc_sums[t] += sums[i]
                     doc_counts[t] += len(seqs[i])
-                    if hidden_np is not None and e > s:
+                    if with_tokens and e > s:
                         token_sums[t][s:e] += hidden_np[i, p : p + e - s]
                         token_counts[t][s:e] += 1
+                    if pools is not None and e > s:
+                        pools[t].add(s, e, hidden_np[i, p : p + e - s])
                     if received is not None and e > s:
                         attention_sums[t][s:e] += received[i, p : p + e - s]
                         window_counts[t][s:e] += 1
@@ -364,15 +383,68 @@ class Encoder:
         self._attention.capture(False)
         results = []
         for t in range(len(texts)):
-            if want_offsets:
-                offsets = np.asarray(enc["offset_mapping"][t], dtype=np.int64).reshape(-1, 2)
-            else:
-                offsets = np.zeros((0, 2), np.int64)
+            offsets = offsets_per_text[t] if want_offsets else np.zeros((0, 2), np.int64)
             vectors = token_sums[t] / np.maximum(token_counts[t], 1)[:, None]
             doc_vector = (doc_sums[t] / max(doc_counts[t], 1)).astype(np.float32)
+            pooled, found = pools[t].result() if pools is not None else (None, None)
             token_attention = attention_sums[t] / np.maximum(window_counts[t], 1)
-            results.append(TokenVectors(offsets, vectors, doc_vector, token_attention))
+            results.append(TokenVectors(offsets, vectors, doc_vector, pooled, found, token_attention))
         return results
+
+    def _tokenize(self, texts: Sequence[str], with_offsets: bool) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
+        """Token ids (int32) and, if asked for, character offsets (tokens x 2) of each text.
+
+        Compact arrays instead of the tokenizer's Python lists (about 150 bytes a token); a
+        text longer than ``TOKENIZE_CHARS`` is tokenized in pieces (``_tokenize_long``), so
+        that those lists never hold the whole of it.
+        """
+        ids: list = [None] * len(texts)
+        offsets: list | None = [None] * len(texts) if with_offsets else None
+        short = [i for i, text in enumerate(texts) if len(text) <= TOKENIZE_CHARS]
+        if short:
+            enc = self.tokenizer(
+                [texts[i] for i in short], add_special_tokens=False, return_offsets_mapping=with_offsets, verbose=False
+            )
+            for k, i in enumerate(short):
+                ids[i] = np.asarray(enc["input_ids"][k], np.int32)
+                if offsets is not None:
+                    offsets[i] = np.asarray(enc["offset_mapping"][k], np.int64).reshape(-1, 2)
+        for i, text in enumerate(texts):
+            if len(text) > TOKENIZE_CHARS:
+                ids[i], long_offsets = self._tokenize_long(text)
+                if offsets is not None:
+                    offsets[i] = long_offsets
+        return ids, offsets
+
+    def _tokenize_long(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Tokens of a long ``text``, tokenized in pieces of about ``TOKENIZE_CHARS``.
+
+        A piece ends right after whitespace (where the text has some in the piece's second
+        half) and is tokenized with ``_PIECE_MARGIN`` characters of context on both sides; it
+        keeps the tokens that end inside it. Since the tokenizers' pre-tokenizers split at
+        whitespace, the tokens are those of the whole text.
+        """
+        ids, offsets, start = [], [], 0
+        while start < len(text):
+            end = len(text)
+            if end - start > TOKENIZE_CHARS:
+                limit = start + TOKENIZE_CHARS
+                end = limit
+                for k in range(limit, start + TOKENIZE_CHARS // 2, -1):
+                    if text[k - 1].isspace() and not text[k].isspace():
+                        end = k
+                        break
+            left = max(0, start - _PIECE_MARGIN)
+            enc = self.tokenizer(
+                text[left : end + _PIECE_MARGIN], add_special_tokens=False, return_offsets_mapping=True, verbose=False
+            )
+            piece_offsets = np.asarray(enc["offset_mapping"], np.int64).reshape(-1, 2) + left
+            ends = piece_offsets[:, 1]
+            keep = (ends <= end) & ((ends > start) if start else (ends >= 0))
+            ids.append(np.asarray(enc["input_ids"], np.int32)[keep])
+            offsets.append(piece_offsets[keep])
+            start = end
+        return np.concatenate(ids), np.concatenate(offsets)
 
     @staticmethod
     def _batches(jobs: list[tuple[int, int, int]], batch_size: int) -> list[list[tuple[int, int, int]]]:
@@ -504,30 +576,69 @@ def load_encoder(
         return _LOADED[key]
 
 
-def span_token_counts(offsets: np.ndarray, spans_per_item: Sequence[Sequence[tuple[int, int]]]):
-    """``(n_items, n_tokens)`` sparse matrix: how many of item ``k``'s character spans overlap
-    token ``i`` (``offsets``: ``(n_tokens, 2)`` character spans of the tokens).
-
-    Built without a Python loop per token: each span's first and last token are found by binary
-    search and every (item, token) entry is listed once per occurrence; repeated entries add up.
-    """
-    from scipy import sparse
-
-    n_items = len(spans_per_item)
+def _occurrences(offsets: np.ndarray, spans_per_item: Sequence[Sequence[tuple[int, int]]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(owner, first, width)`` of each occurrence (span) of each item: its item, its first
+    token and its number of tokens (those whose characters overlap the span; 0 for none)."""
     lengths = np.array([len(s) for s in spans_per_item], dtype=np.int64)
-    if n_items == 0 or lengths.sum() == 0 or len(offsets) == 0:
-        return sparse.csr_matrix((n_items, len(offsets)), dtype=np.float32)
+    if lengths.sum() == 0 or len(offsets) == 0:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, empty
     flat = np.array([span for spans in spans_per_item for span in spans], dtype=np.int64).reshape(-1, 2)
     starts = offsets[:, 0]
     ends = np.maximum.accumulate(offsets[:, 1])
     first = np.searchsorted(ends, flat[:, 0], side="right")  # first token ending after span start
     last = np.searchsorted(starts, flat[:, 1], side="left")  # tokens starting before span end
-    width = np.maximum(last - first, 0)  # tokens of each occurrence
-    owner = np.repeat(np.arange(n_items), lengths)
+    return np.repeat(np.arange(len(spans_per_item)), lengths), first, np.maximum(last - first, 0)
+
+
+def _expand(owner: np.ndarray, first: np.ndarray, width: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(rows, cols)``: one (item, token) entry per token of each occurrence."""
     step = np.arange(width.sum()) - np.repeat(np.cumsum(width) - width, width)
-    cols = np.repeat(first, width) + step
-    rows = np.repeat(owner, width)
-    return sparse.csr_matrix((np.ones(len(cols), np.float32), (rows, cols)), shape=(n_items, len(offsets)))
+    return np.repeat(owner, width), np.repeat(first, width) + step
+
+
+class _SpanPool:
+    """Running sums of the token vectors of each item's spans in one text, fed window by window.
+
+    A token's vector is the mean over the windows that hold it (as ``encode`` makes it), so
+    each window's contribution is divided by that count, known from the windows beforehand.
+    Holds one row per occurrence, one count per token and one vector per item; the (item,
+    token) entries are made for one window at a time.
+    """
+
+    def __init__(self, offsets: np.ndarray, spans_per_item, windows: list[tuple[int, int]], dim: int) -> None:
+        owner, first, width = _occurrences(offsets, spans_per_item)
+        self.counts = np.bincount(owner, weights=width, minlength=len(spans_per_item))
+        order = np.argsort(first, kind="stable")
+        self.owner, self.first, self.last = owner[order], first[order], (first + width)[order]
+        self.widest = int(width.max()) if len(width) else 0
+        covered = np.zeros(len(offsets) + 1, np.float32)  # windows holding each token
+        for s, e in windows:
+            covered[s] += 1
+            covered[e] -= 1
+        self.covered = np.maximum(np.cumsum(covered)[: len(offsets)], 1)
+        self.sums = np.zeros((len(spans_per_item), dim), np.float32)
+
+    def add(self, start: int, end: int, vectors: np.ndarray) -> None:
+        """Add the vectors of tokens ``start:end`` (one window's, ``end - start`` x dim)."""
+        from scipy import sparse
+
+        lo = np.searchsorted(self.first, start - self.widest, side="left")
+        hi = np.searchsorted(self.first, end, side="left")
+        first = np.maximum(self.first[lo:hi], start)
+        width = np.maximum(np.minimum(self.last[lo:hi], end) - first, 0)
+        if not width.any():
+            return
+        rows, cols = _expand(self.owner[lo:hi], first, width)
+        items, local = np.unique(rows, return_inverse=True)
+        block = sparse.csr_matrix(
+            (1.0 / self.covered[cols], (local.ravel(), cols - start)), shape=(len(items), end - start)
+        )
+        self.sums[items] += np.asarray(block @ vectors, dtype=np.float32)
+
+    def result(self) -> tuple[np.ndarray, np.ndarray]:
+        found = self.counts > 0
+        return (self.sums / np.maximum(self.counts, 1)[:, None]).astype(np.float32), found
 
 
 def pool_spans(tokens: TokenVectors, spans_per_item: Sequence[Sequence[tuple[int, int]]]) -> tuple[np.ndarray, np.ndarray]:
@@ -535,12 +646,23 @@ def pool_spans(tokens: TokenVectors, spans_per_item: Sequence[Sequence[tuple[int
 
     Returns ``(vectors, found)``: ``found[k]`` is False for an item none of whose spans covers a
     token (its vector is then zero). Vectorised as a sparse (items x tokens) matrix of
-    occurrence counts (``span_token_counts``) times the token vectors: no Python loop per token,
-    and no temporary the size of the document's vectors.
+    occurrence counts times the token vectors: no Python loop per token, and no temporary the
+    size of the document's vectors (prefix sums in float64 took 4x their memory on long texts).
+    ``Encoder.encode(..., spans=...)`` computes the same window by window, without the token
+    vectors.
     """
-    counts_matrix = span_token_counts(tokens.offsets, spans_per_item)
-    sums = np.asarray(counts_matrix @ tokens.vectors, dtype=np.float32).reshape(len(spans_per_item), -1)
-    counts = np.asarray(counts_matrix.sum(axis=1)).ravel()
+    from scipy import sparse
+
+    n_items = len(spans_per_item)
+    owner, first, width = _occurrences(tokens.offsets, spans_per_item)
+    rows, cols = _expand(owner, first, width)
+    counts = np.bincount(owner, weights=width, minlength=n_items)
+    if len(rows) == 0:
+        return np.zeros((n_items, tokens.vectors.shape[1]), np.float32), counts > 0
+    counts_matrix = sparse.csr_matrix(
+        (np.ones(len(cols), np.float32), (rows, cols)), shape=(n_items, len(tokens.vectors))
+    )
+    sums = np.asarray(counts_matrix @ tokens.vectors, dtype=np.float32)
     found = counts > 0
     vectors = (sums / np.maximum(counts, 1)[:, None]).astype(np.float32)
     return vectors, found
@@ -551,4 +673,6 @@ def span_attention(tokens: TokenVectors, spans_per_item: Sequence[Sequence[tuple
     each item's spans receive, summed over its occurrences; zeros if none was computed."""
     if len(tokens.attention) == 0:
         return np.zeros(len(spans_per_item))
-    return np.asarray(span_token_counts(tokens.offsets, spans_per_item) @ tokens.attention, dtype=np.float64)
+    owner, first, width = _occurrences(tokens.offsets, spans_per_item)
+    rows, cols = _expand(owner, first, width)
+    return np.bincount(rows, weights=tokens.attention[cols].astype(np.float64), minlength=len(spans_per_item))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -48,10 +50,14 @@ DEFAULT_ATTENTION_WEIGHT = ATTENTION_WEIGHT
 DEFAULT_MAX_WORDS = {"en": 5}
 FALLBACK_MAX_WORDS = 3
 # extract_batch works through its texts, shortest first, in chunks of at most this many texts
-# and characters: enough to batch the encoder well, few enough to bound the memory of token
-# vectors (context mode holds every token's vector of a chunk) and to move a progress bar.
+# and characters: enough to batch the encoder well, few enough to bound the memory of a chunk's
+# candidates and encoder windows and to move a progress bar.
 CHUNK_DOCS = 128
 CHUNK_CHARS = 500_000
+# A longer text is segmented and its candidates selected in blocks of about this many
+# characters (``_blocks``), so that its tokens are never all held at once; its keyphrases are
+# those of the whole text but where a sentence or a phrase's surface forms straddle blocks.
+BLOCK_CHARS = 100_000
 # Encoder windows per forward pass. On CPU small batches win: on 500 Inspec abstracts with
 # all-MiniLM-L6-v2 and 2 threads the bare forward pass took 11.8-12.2 s with 8, 12.3-12.4 s
 # with 16, 13.9-14.9 s with 32; extract_batch with 8 was 3-7% faster than with 16 in both
@@ -287,18 +293,30 @@ class KeywordExtractor:
         if self.lang == "auto":
             self._note_language(lang)
         handled = handled_language(lang)
+        return _Prepared(text, lang, model, _merged(text, self._block_candidates(text, lang, handled, markup)), markup)
+
+    def _block_candidates(self, text: str, lang: str, handled: str | None, markup) -> Iterator[list[Candidate]]:
+        """The candidates of each of ``text``'s blocks (``_blocks``), placed in the whole text."""
+        tokens_before = groups_before = 0
+        for start, end in _blocks(text):
+            found, n_tokens = self._candidates(text[start:end], lang, handled, markup is not None)
+            yield [_shifted(c, start, tokens_before, groups_before) for c in found] if start else found
+            tokens_before += n_tokens
+            groups_before += 1 + max((g for c in found for g in c.groups), default=-1)
+
+    def _candidates(self, text: str, lang: str, handled: str | None, marked_up: bool) -> tuple[list[Candidate], int]:
+        """Segment ``text`` (a whole text or a block of one) and select its candidates; also
+        the number of its tokens. The tokens are dropped here."""
         tokens = segment(text, handled or lang, user_dict=self._user_dict())
-        if markup is not None:
+        if marked_up:
             tokens = mark_line_breaks(text, tokens)
         max_words = self.max_words or DEFAULT_MAX_WORDS.get(handled, FALLBACK_MAX_WORDS)
         if handled in ("en", "zh"):
-            candidates = extract_candidates(text, tokens, self._stopwords(), max_words)
-        else:
-            linkers = UNTAGGED[handled].linkers if handled is not None else frozenset()
-            candidates = untagged_candidates(
-                text, tokens, self._untagged_stopwords(handled), max_words, linkers
-            )
-        return _Prepared(text, lang, model, candidates, markup)
+            return extract_candidates(text, tokens, self._stopwords(), max_words), len(tokens)
+        linkers = UNTAGGED[handled].linkers if handled is not None else frozenset()
+        candidates = untagged_candidates(text, tokens, self._untagged_stopwords(handled), max_words, linkers)
+        return candidates, len(tokens)
+
     def _untagged_stopwords(self, lang: str | None) -> frozenset[str]:
         """The shipped list of ``lang`` (none when ``None``), its elided clitics and the
         caller's extras (cached in ``untagged_stopwords_``)."""
@@ -322,7 +340,9 @@ class KeywordExtractor:
             _log.log(logging.INFO if lang in UNTAGGED else logging.WARNING, "%s", language_note(lang))
 
     def _plain(self, text: str) -> tuple[str, Extracted | None]:
-        """``text`` itself, or the text of its markup (and the markup) when it is to be read as markup."""
+        """``text`` itself, or the text of its markup (and the markup) when it is to be read as
+        markup; lone surrogates read as U+FFFD (``_valid_unicode``)."""
+        text = _valid_unicode(text)
         if self.markup == "html" or (self.markup == "auto" and looks_like_markup(text)):
             markup = extract_text(text)
             return markup.text, markup
@@ -355,10 +375,10 @@ class KeywordExtractor:
         self, encoder, docs: list[_Prepared], top_n: int, batch_size: int, progress: bool = False
     ) -> list[list[Keyword]]:
         """Embed candidates (in context or alone) and pick ``top_n`` of each document by MMR."""
-        from .encoder import pool_spans
-
+        # context mode: candidates pooled window by window, no token vectors kept
+        spans = [[c.spans for c in d.candidates] for d in docs] if self.mode == "context" else None
         encoded = encoder.encode(
-            [d.text for d in docs], self.mode == "context", batch_size, progress=progress,
+            [d.text for d in docs], False, batch_size, progress=progress, spans=spans,
             attention=self.attention_weight > 0 and any(handled_language(d.lang) in ("en", "zh") for d in docs),
         )
         if self.mode == "isolated":  # the phrases of the whole chunk share forward passes
@@ -369,7 +389,7 @@ class KeywordExtractor:
         row = 0
         for doc, enc in zip(docs, encoded):
             if self.mode == "context":
-                vectors, found = pool_spans(enc, [c.spans for c in doc.candidates])
+                vectors, found = enc.pooled, enc.found
             else:
                 vectors = phrase_vectors[row : row + len(doc.candidates)]
                 row += len(doc.candidates)
@@ -419,6 +439,79 @@ class KeywordExtractor:
             lengths = np.array([len(c.key.split()) for c in candidates])
             parts["length"] = length_offsets(enc.doc_vector, vectors, lengths)
         return parts
+
+
+def _blocks(text: str) -> list[tuple[int, int]]:
+    """Spans ``[start, end)`` that cut ``text`` into blocks of about ``BLOCK_CHARS``: after a
+    blank line (a paragraph's end) where there is one in the second half of the block, else after
+    a line break, else after a space. One block for a text that is not longer.
+
+    A long text is segmented and its candidates selected block by block, so that tokens (Python
+    objects, about 70 bytes per character of text) are never held for the whole text.
+    """
+    blocks, start = [], 0
+    while len(text) - start > BLOCK_CHARS:
+        limit = start + BLOCK_CHARS
+        cut = -1
+        for boundary in ("\n\n", "\n", " "):
+            found = text.rfind(boundary, start + BLOCK_CHARS // 2, limit)
+            if found >= 0:
+                cut = found + len(boundary)
+                break
+        cut = cut if cut > start else limit
+        blocks.append((start, cut))
+        start = cut
+    blocks.append((start, len(text)))
+    return blocks
+
+
+def _shifted(candidate: Candidate, chars: int, tokens: int, groups: int) -> Candidate:
+    """A block's candidate with its spans, first token and contests placed in the whole text."""
+    return replace(candidate, spans=[(s + chars, e + chars) for s, e in candidate.spans],
+                   first_token=candidate.first_token + tokens, groups=[g + groups for g in candidate.groups])
+
+
+def _merged(text: str, blocks: Iterable[list[Candidate]]) -> list[Candidate]:
+    """One candidate per key over the blocks, as ``extract_candidates`` makes them for a whole
+    text: all occurrences, the first block's first token, the surface form of most occurrences
+    (then fewest capitals, then earliest) shown. Each block's candidates are merged as it comes,
+    so only one block's are held besides the merged ones."""
+    merged: dict[str, Candidate] = {}
+    again: set[str] = set()  # keys found in more than one block
+    for block in blocks:
+        for candidate in block:
+            first = merged.setdefault(candidate.key, candidate)
+            if first is not candidate:  # new lists: a block's candidates may be cached ones
+                merged[candidate.key] = replace(
+                    first, spans=first.spans + candidate.spans, groups=first.groups + candidate.groups
+                )
+                again.add(candidate.key)
+    for key in again:
+        spans = merged[key].spans
+        forms = [" ".join(text[s:e].split()) for s, e in spans]
+        counts = Counter(forms)
+        first_seen: dict[str, int] = {}
+        for (s, _), form in zip(spans, forms):
+            first_seen.setdefault(form, s)
+        shown = min(counts, key=lambda f: (-counts[f], sum(ch.isupper() for ch in f), first_seen[f]))
+        merged[key] = replace(merged[key], phrase=shown)
+    candidates = list(merged.values())
+    if again:
+        candidates.sort(key=lambda c: (c.spans[0][0], c.spans[0][1]))
+    return candidates
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _valid_unicode(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD (the replacement character).
+
+    A ``str`` may hold surrogates (``errors="surrogateescape"`` makes them of undecodable
+    bytes), which the stages' libraries (the tokenizer, OpenCC) refuse as invalid Unicode. One
+    code point for another keeps every character offset, so spans still point into ``text``.
+    """
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
 
 
 def _chunks(order: list[int], texts: list[str]) -> Iterator[list[int]]:

@@ -100,8 +100,8 @@ def specificity_prior(specificity: np.ndarray) -> np.ndarray:
 
 
 def nested_pairs(spans_per_candidate: Sequence[Sequence[tuple[int, int]]]) -> np.ndarray:
-    """``(n, n)`` symmetric bool matrix: True where an occurrence of one candidate lies inside
-    an occurrence of the other (character spans).
+    """``(n, n)`` symmetric sparse bool matrix (``scipy.sparse.csr_matrix``): True where an
+    occurrence of one candidate lies inside an occurrence of the other (character spans).
 
     These are the windows that proposing sub-spans of a phrase opens onto it: 半导体 and
     台湾半导体 inside 台湾半导体产业. Candidates that occur apart (English ``networks`` in one
@@ -109,8 +109,10 @@ def nested_pairs(spans_per_candidate: Sequence[Sequence[tuple[int, int]]]) -> np
     noun phrases, and there the key-based alternative cost 0.5 F1@5 on KDD. One sweep over the
     spans sorted by start, keeping those still open.
     """
+    from scipy import sparse
+
     n = len(spans_per_candidate)
-    nested = np.zeros((n, n), bool)
+    pairs: set[tuple[int, int]] = set()
     order = sorted((s, -e, j) for j, spans in enumerate(spans_per_candidate) for s, e in spans)
     open_spans: list[tuple[int, int]] = []  # (end, candidate) of spans that started earlier
     for start, neg_end, j in order:
@@ -118,9 +120,11 @@ def nested_pairs(spans_per_candidate: Sequence[Sequence[tuple[int, int]]]) -> np
         open_spans = [(e, i) for e, i in open_spans if e > start]
         for e, i in open_spans:  # started at or before ``start``; longer if it started there
             if e >= end and i != j:
-                nested[i, j] = nested[j, i] = True
+                pairs.update(((i, j), (j, i)))
         open_spans.append((end, j))
-    return nested
+    rows, cols = (np.array(side, dtype=np.int64) for side in zip(*pairs)) if pairs else (np.zeros(0, np.int64),) * 2
+    # sparse: a dense (n, n) matrix took 1.6 GB for the 40,000 candidates of a 4 MB text
+    return sparse.csr_matrix((np.ones(len(rows), bool), (rows, cols)), shape=(n, n))
 
 
 def length_offsets(doc_vector: np.ndarray, candidate_vectors: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -188,12 +192,14 @@ def mmr(
     if diversity == 0.0:
         order = np.lexsort((np.arange(n), -relevance))[:top_n]
         return [(int(i), float(relevance[i])) for i in order]
-    pairwise = cosine_similarity(candidate_vectors)
+    def similarity(i: int) -> np.ndarray:  # one row at a time: an (n, n) matrix grows as n^2
+        return cosine_similarity(candidate_vectors, candidate_vectors[i : i + 1])[:, 0]
+
     selected = [int(np.argmax(relevance))]
     remaining = np.ones(n, bool)
     remaining[selected[0]] = False
-    max_sim = pairwise[selected[0]].copy()
-    blocked = nested[selected[0]].copy() if nested is not None else np.zeros(n, bool)
+    max_sim = similarity(selected[0])
+    blocked = _row(nested, selected[0]) if nested is not None else np.zeros(n, bool)
     while len(selected) < top_n:
         score = (1 - diversity) * relevance - diversity * max_sim
         allowed = remaining & ~blocked if (remaining & ~blocked).any() else remaining
@@ -201,9 +207,9 @@ def mmr(
         pick = int(np.argmax(score))
         selected.append(pick)
         remaining[pick] = False
-        np.maximum(max_sim, pairwise[pick], out=max_sim)
+        np.maximum(max_sim, similarity(pick), out=max_sim)
         if nested is not None:
-            blocked |= nested[pick]
+            blocked |= _row(nested, pick)
     selected.sort(key=lambda i: (-relevance[i], i))
     return [(i, float(relevance[i])) for i in selected]
 
@@ -222,5 +228,10 @@ def _penalize_nested(relevance: np.ndarray, nested: np.ndarray, top_n: int) -> l
         pick = int(np.argmax(score))
         picks.append((pick, float(score[pick])))
         remaining[pick] = False
-        penalty[nested[pick]] = NESTED_PENALTY
+        penalty[_row(nested, pick)] = NESTED_PENALTY
     return picks
+
+
+def _row(nested, i: int) -> np.ndarray:
+    """Row ``i`` of a ``nested_pairs`` matrix (sparse, or a dense array) as a dense bool array."""
+    return nested[[i]].toarray()[0] if hasattr(nested, "toarray") else np.array(nested[i], bool)

@@ -17,7 +17,7 @@ import re
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
-from functools import cache
+from functools import cache, lru_cache
 
 import regex
 
@@ -464,7 +464,7 @@ def _verbs_after_auxiliaries(words: list[str], tags: list, starts_line: list[boo
             tags[k] = "VB"
 
 
-@cache
+@lru_cache(maxsize=65_536)  # bounded: one entry per distinct word of every text seen
 def _can_be_verb(word: str) -> bool:
     from lemminflect import getAllLemmas
 

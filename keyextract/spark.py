@@ -50,7 +50,7 @@ KEYPHRASES_TYPE = T.ArrayType(
 )
 #: Documents per ``extract_batch`` call inside a worker. Arrow batches hold up to 10,000 rows
 #: (``spark.sql.execution.arrow.maxRecordsPerBatch``); taking them in slices bounds the memory
-#: of the token vectors and limits the row-by-row retry after a failure to one slice.
+#: of the token vectors and limits the retry after a failure to one slice.
 DOCS_PER_CALL = 128
 #: Extractors kept per Python worker (one per distinct setting; each holds its encoders).
 _CACHE_SIZE = 4
@@ -199,8 +199,8 @@ def tag_texts(
 
     Null, non-string and blank values get ``[]`` without reaching the extractor. The others go
     through ``extract_batch`` ``DOCS_PER_CALL`` at a time; if a call fails, its documents are
-    retried one by one, so a document that fails gets ``[]`` (logged) and the others keep their
-    keyphrases. ``ModelLoadError`` is not a bad row: it propagates and fails the job.
+    retried in halves down to single documents, so a document that fails gets ``[]`` (logged)
+    and the others keep their keyphrases. ``ModelLoadError`` is not a bad row: it propagates and fails the job.
     """
     out: list[list[dict]] = [[] for _ in values]
     todo = [i for i, v in enumerate(values) if isinstance(v, str) and v.strip()]
@@ -212,6 +212,10 @@ def tag_texts(
 
 
 def _extract_rows(extractor: KeywordExtractor, texts: list[str], top_n: int, batch_size: int | None) -> list:
+    """``extract_batch`` of ``texts``; if it fails, each half is retried the same way, down to
+    the documents that fail alone (``[]``, logged). Halving finds one bad document among 128
+    in 15 calls instead of 129, and the good ones stay in batches (faster than one by one).
+    """
     try:
         return extractor.extract_batch(texts, top_n=top_n, batch_size=batch_size)
     except ModelLoadError:
@@ -220,7 +224,9 @@ def _extract_rows(extractor: KeywordExtractor, texts: list[str], top_n: int, bat
         if len(texts) == 1:
             _log.warning("keyextract: a document failed (%s: %s); it gets no keyphrases", type(exc).__name__, exc)
             return [[]]
-    return [_extract_rows(extractor, [text], top_n, batch_size)[0] for text in texts]
+    half = len(texts) // 2
+    return (_extract_rows(extractor, texts[:half], top_n, batch_size)
+            + _extract_rows(extractor, texts[half:], top_n, batch_size))
 
 
 # -- command: keyextract spark INPUT OUTPUT -----------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -177,6 +179,29 @@ def test_pool_spans_weights_every_token_of_every_occurrence() -> None:
     np.testing.assert_allclose(vectors, [[3.0]])  # (3 + 6 + 0) / 3 tokens
 
 
+def test_spans_pooled_window_by_window_equal_pool_spans(en: Encoder) -> None:
+    """encode(spans=...) sums each item's tokens as windows leave the encoder: the same vectors
+    as pool_spans over the kept token vectors, for texts of one and of many (overlapping)
+    windows, with an item found nowhere, one spanning two windows and one in every window."""
+    long_text = " ".join(r["text"] for r in read_dev("inspec_dev", 8))
+    short = "Neural networks learn keyphrases."
+    n_windows = len(en.windows(len(en.tokenizer(long_text, add_special_tokens=False)["input_ids"])))
+    assert n_windows >= 5
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", long_text)]
+    items = [[words[0]], [words[10], words[500]], [(words[60][0], words[200][1])], [(len(long_text), len(long_text))],
+             [w for w in words[::25]]]
+    spans = [items, [[(0, 6)], [(7, 15), (16, 21)]]]
+    kept = en.encode([long_text, short], batch_size=3)
+    pooled = en.encode([long_text, short], with_tokens=False, batch_size=3, spans=spans)
+    for tv, streamed, spans_of_text in zip(kept, pooled, spans):
+        assert streamed.vectors.shape == (0, en.dim) and streamed.offsets.shape == (0, 2)
+        np.testing.assert_allclose(streamed.doc_vector, tv.doc_vector, atol=1e-6)
+        vectors, found = pool_spans(tv, spans_of_text)
+        assert streamed.found.tolist() == found.tolist()
+        np.testing.assert_allclose(streamed.pooled, vectors, atol=2e-5)
+    assert pooled[0].found.tolist() == [True, True, True, False, True]
+
+
 @pytest.mark.parametrize("name", ["/nonexistent/model/dir", "./tests"])
 def test_unusable_model_paths_raise_model_load_error(name: str) -> None:
     with pytest.raises(ModelLoadError, match="cannot load model"):
@@ -270,3 +295,19 @@ def test_span_attention_sums_the_tokens_of_every_occurrence() -> None:
     assert got.tolist() == [3.0, 6.0, 0.0]
     bare = TokenVectors(tokens.offsets, tokens.vectors, tokens.doc_vector)
     assert encoder_module.span_attention(bare, [[(0, 8)]]).tolist() == [0.0]
+
+
+@pytest.mark.parametrize("which", ["en", "minilm"])
+def test_long_text_tokenized_in_pieces_as_a_whole(en: Encoder, minilm_dir, monkeypatch, which) -> None:
+    """Pieces cut after whitespace, each with context around it: the tokens and offsets of the
+    whole text, for SentencePiece (ALBERT) and WordPiece (MiniLM) tokenizers alike."""
+    encoder = en if which == "en" else Encoder(minilm_dir, device="cpu")
+    text = "\n\n".join(r["text"] for r in read_dev("inspec_dev", 12))
+    text += "  double  spaces,\ttabs\n lines \n\n\n and " + "x" * 200 + " a long token."
+    whole = encoder.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    monkeypatch.setattr(encoder_module, "TOKENIZE_CHARS", 500)
+    ids, offsets = encoder._tokenize([text, "short text"], with_offsets=True)
+    assert ids[0].tolist() == whole["input_ids"]
+    assert offsets[0].tolist() == [list(o) for o in whole["offset_mapping"]]
+    assert ids[1].tolist() == encoder.tokenizer("short text", add_special_tokens=False)["input_ids"]
+    assert len(text) > 20 * 500

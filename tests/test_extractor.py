@@ -333,3 +333,33 @@ def test_progress_bar_only_when_asked(en_model_dir, capsys) -> None:
     assert "0/3 [" in capsys.readouterr().err  # a tqdm bar over the 3 documents
     ke.extract_batch([EN_TEXT] * 3)  # default: only for long jobs on a terminal
     assert capsys.readouterr().err == ""
+
+
+def test_long_text_prepared_in_blocks_as_a_whole(monkeypatch) -> None:
+    """A text longer than BLOCK_CHARS is segmented block by block (cut after paragraphs): the
+    candidates are those of the whole text, occurrences, first tokens and shown forms alike."""
+    from keyextract.extractor import _blocks
+
+    text = "\n\n".join(r["text"] for r in read_dev("inspec_dev", 60))
+    text += "\n\n" + "Neural Networks learn. " * 3  # a form that is rarer than another in one block only
+    ke = KeywordExtractor("unused", lang="en")
+    whole = ke._prepare(text).candidates
+    monkeypatch.setattr(extractor_module, "BLOCK_CHARS", 8_000)
+    blocks = _blocks(text)
+    assert len(blocks) >= 5 and blocks[0][0] == 0 and blocks[-1][1] == len(text)
+    assert all(text[end - 2 : end] == "\n\n" for _, end in blocks[:-1])
+    assert all(a[1] == b[0] for a, b in zip(blocks, blocks[1:]))
+    in_blocks = ke._prepare(text).candidates
+    assert [(c.phrase, c.key, c.spans, c.first_token) for c in in_blocks] == [
+        (c.phrase, c.key, c.spans, c.first_token) for c in whole
+    ]
+    assert sum(len(c.spans) > 1 and c.spans[-1][0] - c.spans[0][0] > 8_000 for c in whole) > 20
+
+
+def test_blocks_cut_after_a_line_or_a_space_without_paragraphs(monkeypatch) -> None:
+    from keyextract.extractor import _blocks
+
+    monkeypatch.setattr(extractor_module, "BLOCK_CHARS", 10)
+    assert _blocks("abcdefgh\nijklmnop qrstu") == [(0, 9), (9, 18), (18, 23)]
+    assert _blocks("x" * 25) == [(0, 10), (10, 20), (20, 25)]
+    assert _blocks("short") == [(0, 5)]

@@ -17,6 +17,7 @@ WORDS = [
     "e-mail", "U.S.", "naïve", "Ærø", "机器翻译", "系统", "的", "。", "😀", "👩‍👩‍👧", "\u200b",
     "\x00", "\x07", "\ufeff", "\u202e", "tab\there", "line\nbreak", "x" * 300, "é" * 80,
     "--", "...", "'s", "n't", "http://example.com/a?b=c", "ｆｕｌｌｗｉｄｔｈ", "\U0002a6a5",
+    "\ud800", "net\udcffwork",
 ]
 texts = st.one_of(
     st.text(max_size=400),
@@ -70,3 +71,17 @@ def test_huge_single_token_and_all_stopwords(extractors) -> None:
     assert extractors["en"].extract("the and of it is was " * 500) == []
     emoji = "😀 " * 1000 + "keyphrase extraction"
     assert [k.phrase for k in extractors["en"].extract(emoji)] == ["keyphrase extraction"]
+
+
+@pytest.mark.parametrize("mode", ["context", "isolated"])
+def test_lone_surrogates_read_as_unknown_characters(en_model_dir, mode) -> None:
+    """A str may hold lone surrogates (``errors="surrogateescape"``), which the tokenizer refuses:
+    each is read as U+FFFD, so results and spans are those of that text."""
+    extractor = KeywordExtractor(en_model_dir, mode=mode)
+    text = "Neural \udcff networks learn keyphrase extraction from co\ud800rpora of scientific abstracts."
+    replaced = text.replace("\udcff", "\ufffd").replace("\ud800", "\ufffd")
+    got, want = extractor.extract_batch([text, replaced], top_n=10)
+    assert [(k.phrase, k.spans) for k in got] == [(k.phrase, k.spans) for k in want]
+    assert "networks" in {k.phrase for k in got}
+    for k in got:
+        check(text, [k])

@@ -161,6 +161,69 @@ def test_bad_row_does_not_lose_the_others(spark, en_model_dir, docs, expected):
         assert_same(pairs(keyphrases), expected[doc_id])
 
 
+#: Marks a row whose text makes ``FailingStage`` raise (a word joiner keeps it out of any phrase).
+FAIL_MARK = "\u2060failhere\u2060"
+
+
+class FailingStage(KeywordExtractor):
+    """Raises inside the pipeline, in the stage that segments a text and selects its candidates,
+    for a text holding ``FAIL_MARK`` (a stand-in for a bug that some documents trigger)."""
+
+    calls = 0  # extract_batch calls in this process (tag_texts' retries)
+
+    def _prepare(self, text):
+        if FAIL_MARK in text:
+            raise ValueError("the candidate stage failed on a marked row")
+        return super()._prepare(text)
+
+    def extract_batch(self, texts, top_n=5, batch_size=None, progress=None):
+        FailingStage.calls += 1
+        return super().extract_batch(texts, top_n=top_n, batch_size=batch_size, progress=progress)
+
+
+def test_failing_rows_are_found_by_halving(en_model_dir, docs, expected, caplog):
+    """Two of 40 documents fail: each gets [] and a warning; the others keep their keyphrases,
+    found in halves: 21 extract_batch calls (the 40, then each half that fails is split again)
+    where one by one would take 41."""
+    texts = [d["text"] for d in docs[:40]]
+    bad = {3, 31}
+    values = [FAIL_MARK + t if i in bad else t for i, t in enumerate(texts)]
+    extractor = FailingStage(en_model_dir)
+    FailingStage.calls = 0
+    with caplog.at_level("WARNING", logger="keyextract.spark"):
+        got = tag_texts(extractor, values, top_n=TOP)
+    assert [got[i] for i in sorted(bad)] == [[], []]
+    for i, doc in enumerate(docs[:40]):
+        if i not in bad:
+            assert_same(pairs(got[i]), expected[doc["id"]])
+    warnings = [r.getMessage() for r in caplog.records if r.name == "keyextract.spark"]
+    assert warnings == ["keyextract: a document failed (ValueError: the candidate stage failed on a marked row); "
+                        "it gets no keyphrases"] * 2
+    assert FailingStage.calls == 21
+
+
+def test_one_percent_of_rows_fail_inside_the_pipeline(spark, en_model_dir, docs, expected):
+    """The stage raises in the Spark workers (the subclass travels by value in the UDF's closure)
+    for 1% of the rows: the job completes, those rows get [], every other row extract_batch's."""
+    from pyspark import cloudpickle
+
+    bad = {docs[i]["id"] for i in (17, 142)}  # 2 of 200
+    rows = [(d["id"], FAIL_MARK + d["text"] if d["id"] in bad else d["text"]) for d in docs]
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # executors cannot import tests
+    try:
+        df = spark.createDataFrame(rows, "id string, text string").repartition(4)
+        tagged = with_keyphrases(df, "text", top_n=TOP, extractor=FailingStage(en_model_dir))
+        got = {r["id"]: r["keyphrases"] for r in tagged.collect()}
+    finally:
+        cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+    assert set(got) == {d["id"] for d in docs}
+    assert {doc_id: got[doc_id] for doc_id in bad} == {doc_id: [] for doc_id in bad}
+    for doc_id in set(got) - bad:
+        assert_same(pairs(got[doc_id]), expected[doc_id])
+    # unmarked, the same texts have keyphrases: the empty rows are the stage's failures
+    assert all(expected[doc_id] for doc_id in bad)
+
+
 def test_unloadable_model_fails_the_job(spark, tmp_path):
     df = spark.createDataFrame([("a", "Keyphrase extraction with neural networks.")], "id string, text string")
     with pytest.raises(Exception, match="ModelLoadError"):
