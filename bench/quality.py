@@ -586,7 +586,7 @@ def render(report: dict) -> str:
         "cosine to the document's embedding; `embedrank-kx` = KeyBERT given keyextract's own candidates (each "
         "encoded alone, cosine ranking) through a `CountVectorizer` whose analyzer returns that list; "
         "`keybert-cands` = the same candidates through KeyBERT's `candidates=` argument (lowercased, "
-        "`keyphrase_ngram_range=(1, 3)`, `stop_words=None`), where scikit-learn's tokenizer silently "
+        "`keyphrase_ngram_range=(1, max_words)` with keyextract's max_words for the language (5 for English), `stop_words=None`), where scikit-learn's tokenizer silently "
         "drops those it cannot reproduce (hyphenated or one-letter words); `keybert` / `keybert-mmr` = "
         "KeyBERT's n-grams, `keyphrase_ngram_range=(1, 3)`, English stopwords, cosine / MMR (diversity 0.5); "
         "`yake` = YAKE n=3 in the set's language; `keybert-jieba` = KeyBERT with `CountVectorizer(tokenizer=jieba.lcut)` as "
