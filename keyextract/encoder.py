@@ -342,8 +342,6 @@ class Encoder:
 
         kept = [len(ids) if with_tokens else 0 for ids in ids_per_text]
         token_sums = [np.zeros((n, self.dim), np.float32) for n in kept]
-        token_counts = [np.zeros(n, np.float32) for n in kept]
-        window_counts = [np.zeros(len(ids) if attention else 0, np.float32) for ids in ids_per_text]
         attention_sums = [np.zeros(len(ids) if attention else 0, np.float32) for ids in ids_per_text]
         doc_sums = np.zeros((len(texts), self.dim), np.float64)
         doc_counts = np.zeros(len(texts), np.float64)
@@ -373,21 +371,22 @@ class Encoder:
                     doc_counts[t] += len(seqs[i])
                     if with_tokens and e > s:
                         token_sums[t][s:e] += hidden_np[i, p : p + e - s]
-                        token_counts[t][s:e] += 1
                     if pools is not None and e > s:
                         pools[t].add(s, e, hidden_np[i, p : p + e - s])
                     if received is not None and e > s:
                         attention_sums[t][s:e] += received[i, p : p + e - s]
-                        window_counts[t][s:e] += 1
                 bar.update(len(batch))
         self._attention.capture(False)
         results = []
         for t in range(len(texts)):
             offsets = offsets_per_text[t] if want_offsets else np.zeros((0, 2), np.int64)
-            vectors = token_sums[t] / np.maximum(token_counts[t], 1)[:, None]
+            # token vectors and attention are means over the windows that hold each token
+            n = len(ids_per_text[t])
+            covered = _coverage(n, self.windows(n)) if want_offsets else None
+            vectors = token_sums[t] / covered[:, None] if with_tokens else token_sums[t]
             doc_vector = (doc_sums[t] / max(doc_counts[t], 1)).astype(np.float32)
             pooled, found = pools[t].result() if pools is not None else (None, None)
-            token_attention = attention_sums[t] / np.maximum(window_counts[t], 1)
+            token_attention = attention_sums[t] / covered if attention else attention_sums[t]
             results.append(TokenVectors(offsets, vectors, doc_vector, pooled, found, token_attention))
         return results
 
@@ -591,6 +590,15 @@ def _occurrences(offsets: np.ndarray, spans_per_item: Sequence[Sequence[tuple[in
     return np.repeat(np.arange(len(spans_per_item)), lengths), first, np.maximum(last - first, 0)
 
 
+def _coverage(n_tokens: int, windows: Sequence[tuple[int, int]]) -> np.ndarray:
+    """``(n_tokens,)``: how many of ``windows`` (token ranges) hold each token, at least 1."""
+    covered = np.zeros(n_tokens + 1, np.float32)
+    for s, e in windows:
+        covered[s] += 1
+        covered[e] -= 1
+    return np.maximum(np.cumsum(covered)[:n_tokens], 1)
+
+
 def _expand(owner: np.ndarray, first: np.ndarray, width: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(rows, cols)``: one (item, token) entry per token of each occurrence."""
     step = np.arange(width.sum()) - np.repeat(np.cumsum(width) - width, width)
@@ -612,11 +620,7 @@ class _SpanPool:
         order = np.argsort(first, kind="stable")
         self.owner, self.first, self.last = owner[order], first[order], (first + width)[order]
         self.widest = int(width.max()) if len(width) else 0
-        covered = np.zeros(len(offsets) + 1, np.float32)  # windows holding each token
-        for s, e in windows:
-            covered[s] += 1
-            covered[e] -= 1
-        self.covered = np.maximum(np.cumsum(covered)[: len(offsets)], 1)
+        self.covered = _coverage(len(offsets), windows)
         self.sums = np.zeros((len(spans_per_item), dim), np.float32)
 
     def add(self, start: int, end: int, vectors: np.ndarray) -> None:

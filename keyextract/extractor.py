@@ -394,15 +394,15 @@ class KeywordExtractor:
                 vectors = phrase_vectors[row : row + len(doc.candidates)]
                 row += len(doc.candidates)
                 found = np.ones(len(vectors), bool)
-            kept = [c for c, ok in zip(doc.candidates, found) if ok]
-            parts = self._score_parts(doc, enc, kept, vectors[found])
+            kept, vectors = [c for c, ok in zip(doc.candidates, found) if ok], vectors[found]
+            parts = self._score_parts(doc, enc, kept, vectors)
             relevance = sum(parts.values())
             winners = contest_winners(relevance, [c.groups for c in kept])
             kept = [c for c, ok in zip(kept, winners) if ok]
             parts = {name: values[winners] for name, values in parts.items()}
             prior = sum(values for name, values in parts.items() if name != "similarity")
             nested = nested_pairs([c.spans for c in kept]) if handled_language(doc.lang) != "en" else None
-            picks = mmr(enc.doc_vector, vectors[found][winners], top_n, self.diversity, prior, nested)
+            picks = mmr(enc.doc_vector, vectors[winners], top_n, self.diversity, prior, nested)
             span = doc.markup.span if doc.markup is not None else lambda start, end: (start, end)
             keywords = []
             for i, score in picks:
