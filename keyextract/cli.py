@@ -101,6 +101,9 @@ def add_extraction_options(parser: argparse.ArgumentParser) -> None:
                         "(default: ALBERT for English and Chinese, multilingual-e5-small for other languages)")
     parser.add_argument("--mode", choices=("isolated", "context"), default="isolated",
                         help="encode each phrase alone (default, best quality) or pool it from the document pass (fastest)")
+    parser.add_argument("--exhaustive", action="store_true",
+                        help="isolated mode: encode every candidate alone, not only the 3 x top + 5 that score best "
+                        "in context (slower; the shortlist keeps the same keyphrases almost always)")
     parser.add_argument("--position-weight", type=_float_range(0, 10), default=None,
                         help="weight of the early-occurrence prior (default 0.3; 0 disables it)")
     parser.add_argument("--frequency-weight", type=_float_range(0, 10), default=None,
@@ -139,7 +142,7 @@ def make_extractor(args: argparse.Namespace):
         if getattr(args, name) is not None
     }
     return KeywordExtractor(
-        model=args.model, lang=args.lang, max_words=args.max_words, mode=args.mode,
+        model=args.model, lang=args.lang, max_words=args.max_words, mode=args.mode, exhaustive=args.exhaustive,
         stopwords=extra, user_dict=user_dict, device=args.device, batch_size=args.batch_size,
         quantize=args.quantize, markup=args.markup or "auto", **options,
     )

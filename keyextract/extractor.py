@@ -19,7 +19,7 @@ from .markup import MARKUP_MODES, Extracted, extract_text, looks_like_markup, ma
 from .progress import progress_bar
 from .ranking import (
     ATTENTION_WEIGHT, attention_prior, contest_winners, frequency_prior, length_offsets, mmr, nested_pairs,
-    position_prior, specificity_prior,
+    position_prior, shortlist, specificity_prior,
 )
 from .segmentation import segment
 from .stopwords import load_stopwords, read_stopword_file
@@ -63,6 +63,13 @@ BLOCK_CHARS = 100_000
 # with 16, 13.9-14.9 s with 32; extract_batch with 8 was 3-7% faster than with 16 in both
 # modes, fp32 and int8.
 DEFAULT_BATCH_SIZE = 8
+# Isolated mode encodes alone only a document's SHORTLIST_FACTOR * top_n + SHORTLIST_MARGIN best
+# candidates by their in-context score (``shortlist``): on the English dev sets (300 Inspec, 150
+# KDD and 150 WWW abstracts, 40 500N stories, 8 SemEval and 10 Nguyen2007 papers, top 5, 10 and
+# 15) that kept 98.8-100% of the exhaustive top-N and micro F1 within 0.23 points of it, where
+# 2 * top_n + 5 lost up to 0.5 (KDD @5, 500N @15, Nguyen2007 @10).
+SHORTLIST_FACTOR = 3
+SHORTLIST_MARGIN = 5
 
 
 @dataclass
@@ -106,6 +113,14 @@ class KeywordExtractor:
         mode: ``"isolated"`` encodes each phrase alone (as EmbedRank and KeyBERT do; best
             quality on our dev sets); ``"context"`` pools each phrase's token vectors from the
             one pass over the document (fastest: no encoder work beyond the document).
+        exhaustive: in isolated mode, encode every candidate alone. By default (False) only a
+            shortlist is: the ``3 * top_n + 5`` candidates of a document that score best with
+            their in-context vectors (pooled from the document pass, priors included;
+            ``SHORTLIST_FACTOR``, ``SHORTLIST_MARGIN``); the others cannot be returned. On the
+            dev sets the shortlist kept 98.8-100% of the exhaustive top-N at a fraction of the
+            encoder work on long documents (BENCHMARKS.md). Documents in languages without a
+            tagger always encode every candidate (their length centring,
+            ``ranking.length_offsets``, averages over all of them).
         position_weight: weight of the prior for an early first occurrence (0 disables it).
         frequency_weight: weight of the prior for frequent phrases (0 disables it).
         attention_weight: weight of the prior for phrases the encoder attends to in its pass
@@ -140,6 +155,7 @@ class KeywordExtractor:
         diversity: float = DEFAULT_DIVERSITY,
         max_words: int | None = None,
         mode: str = DEFAULT_MODE,
+        exhaustive: bool = False,
         position_weight: float = DEFAULT_POSITION_WEIGHT,
         frequency_weight: float = DEFAULT_FREQUENCY_WEIGHT,
         attention_weight: float = DEFAULT_ATTENTION_WEIGHT,
@@ -156,6 +172,7 @@ class KeywordExtractor:
         self.diversity = diversity
         self.max_words = max_words
         self.mode = mode
+        self.exhaustive = exhaustive
         self.position_weight = position_weight
         self.frequency_weight = frequency_weight
         self.attention_weight = attention_weight
@@ -374,28 +391,47 @@ class KeywordExtractor:
     def _rank(
         self, encoder, docs: list[_Prepared], top_n: int, batch_size: int, progress: bool = False
     ) -> list[list[Keyword]]:
-        """Embed candidates (in context or alone) and pick ``top_n`` of each document by MMR."""
-        # context mode: candidates pooled window by window, no token vectors kept
-        spans = [[c.spans for c in d.candidates] for d in docs] if self.mode == "context" else None
+        """Embed candidates (in context or alone) and pick ``top_n`` of each document by MMR.
+
+        Isolated mode: the document pass also pools each candidate in context, which scores
+        them cheaply; only each document's shortlist (``shortlist``) is then encoded alone,
+        unless ``exhaustive``. A shortlisted candidate's parts are those an exhaustive run gives
+        it (priors computed over all the document's candidates, similarity of its own vector).
+        """
+        isolated = self.mode == "isolated"
+        shortlisting = [isolated and not self.exhaustive and handled_language(d.lang) in ("en", "zh") for d in docs]
+        # pooled in context (window by window, no token vectors kept): every candidate in
+        # context mode, the candidates of shortlisting documents in isolated mode
+        spans = [[c.spans for c in d.candidates] if not isolated or short else [] for d, short in zip(docs, shortlisting)]
         encoded = encoder.encode(
-            [d.text for d in docs], False, batch_size, progress=progress, spans=spans,
+            [d.text for d in docs], False, batch_size, progress=progress,
+            spans=spans if any(spans) else None,
             attention=self.attention_weight > 0 and any(handled_language(d.lang) in ("en", "zh") for d in docs),
         )
-        if self.mode == "isolated":  # the phrases of the whole chunk share forward passes
-            phrase_vectors = encoder.embed(
-                [c.phrase for d in docs for c in d.candidates], batch_size, progress=progress
-            )
-        results = []
-        row = 0
-        for doc, enc in zip(docs, encoded):
-            if self.mode == "context":
-                vectors, found = enc.pooled, enc.found
+        scored = []  # per document: its candidates still in the running, their parts, their vectors
+        for doc, enc, short in zip(docs, encoded, shortlisting):
+            if not isolated:
+                kept = [c for c, ok in zip(doc.candidates, enc.found) if ok]
+                scored.append((kept, self._score_parts(doc, enc, kept, enc.pooled[enc.found]), enc.pooled[enc.found]))
+            elif short:
+                parts = self._score_parts(doc, enc, doc.candidates, enc.pooled)
+                take = shortlist(sum(parts.values()), SHORTLIST_FACTOR * top_n + SHORTLIST_MARGIN)
+                scored.append(([doc.candidates[i] for i in take], {name: v[take] for name, v in parts.items()}, None))
             else:
-                vectors = phrase_vectors[row : row + len(doc.candidates)]
-                row += len(doc.candidates)
-                found = np.ones(len(vectors), bool)
-            kept, vectors = [c for c, ok in zip(doc.candidates, found) if ok], vectors[found]
-            parts = self._score_parts(doc, enc, kept, vectors)
+                scored.append((doc.candidates, None, None))
+        if isolated:  # the phrases of the whole chunk share forward passes
+            phrase_vectors = encoder.embed([c.phrase for kept, _, _ in scored for c in kept], batch_size, progress=progress)
+            row = 0
+            for k, (doc, enc, (kept, parts, _)) in enumerate(zip(docs, encoded, scored)):
+                vectors = phrase_vectors[row : row + len(kept)]
+                row += len(kept)
+                if parts is None:
+                    parts = self._score_parts(doc, enc, kept, vectors)
+                else:  # shortlisted: the in-context similarity gives way to the phrase's own
+                    parts["similarity"] = _cosines(vectors, enc.doc_vector)
+                scored[k] = (kept, parts, vectors)
+        results = []
+        for doc, enc, (kept, parts, vectors) in zip(docs, encoded, scored):
             relevance = sum(parts.values())
             winners = contest_winners(relevance, [c.groups for c in kept])
             kept = [c for c, ok in zip(kept, winners) if ok]
@@ -414,16 +450,14 @@ class KeywordExtractor:
 
     def _score_parts(self, doc: _Prepared, enc, candidates: list[Candidate], vectors: np.ndarray) -> dict[str, np.ndarray]:
         """Each candidate's relevance in parts (``Keyword.parts`` but ``nested``), ``(n,)`` each."""
-        from sklearn.metrics.pairwise import cosine_similarity  # deferred: importing sklearn takes ~1 s
-
         from .encoder import span_attention
 
         n = len(candidates)
-        similarity = cosine_similarity(vectors, enc.doc_vector.reshape(1, -1))[:, 0] if n else np.zeros(0)
+        similarity = _cosines(vectors, enc.doc_vector)
         first = np.array([c.first_token for c in candidates], dtype=np.float64)
         counts = np.array([len(c.spans) for c in candidates], dtype=np.float64)
         parts = {
-            "similarity": similarity.astype(np.float64),
+            "similarity": similarity,
             "position": position_prior(first, self.position_weight),
             "frequency": frequency_prior(counts, self.frequency_weight),
             "attention": np.zeros(n),
@@ -439,6 +473,16 @@ class KeywordExtractor:
             lengths = np.array([len(c.key.split()) for c in candidates])
             parts["length"] = length_offsets(enc.doc_vector, vectors, lengths)
         return parts
+
+
+def _cosines(vectors: np.ndarray, doc_vector: np.ndarray) -> np.ndarray:
+    """``(n,)`` float64 cosine of each of ``vectors`` ``(n, dim)`` to ``doc_vector`` ``(dim,)``
+    (0 for a zero vector)."""
+    from sklearn.metrics.pairwise import cosine_similarity  # deferred: importing sklearn takes ~1 s
+
+    if len(vectors) == 0:
+        return np.zeros(0)
+    return cosine_similarity(vectors, doc_vector.reshape(1, -1))[:, 0].astype(np.float64)
 
 
 def _blocks(text: str) -> list[tuple[int, int]]:

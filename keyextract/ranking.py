@@ -91,6 +91,21 @@ def contest_winners(relevance: np.ndarray, groups: Sequence[Sequence[int]]) -> n
     return keep
 
 
+def shortlist(relevance: np.ndarray, size: int) -> np.ndarray:
+    """Indices of the ``size`` most relevant candidates, in their original (document) order;
+    ties go to the lower index. All indices when there are not more than ``size``. Shape
+    ``(n,)`` -> ``(min(n, size),)``.
+
+    The extractor's isolated mode encodes alone only these, ranked first by their in-context
+    relevance (the phrase vector pooled from the document pass): a cheap score that finds the
+    candidates able to reach the top, so that the costly per-phrase passes go to them alone.
+    """
+    relevance = np.asarray(relevance, dtype=np.float64)
+    if len(relevance) <= size:
+        return np.arange(len(relevance))
+    return np.sort(np.lexsort((np.arange(len(relevance)), -relevance))[:size])
+
+
 def specificity_prior(specificity: np.ndarray) -> np.ndarray:
     """``SPECIFICITY_WEIGHT * (specificity - 1)`` per candidate: 0 for a candidate of
     specificity 1 (every English phrase), negative for a Chinese phrase holding a common word,

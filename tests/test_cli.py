@@ -570,3 +570,10 @@ def test_other_languages_are_noted_once_per_run(en_model_dir, en_doc, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == f"keyextract: note: {data}: Portuguese (pt) detected; handled without a part-of-speech tagger\n"
     assert proc.stdout.startswith(f"{data}: 2 documents scored")
+
+
+def test_exhaustive_option_reaches_the_extractor():
+    from keyextract.cli import build_parser, make_extractor
+
+    assert make_extractor(build_parser().parse_args(["doc.txt", "--exhaustive"])).exhaustive is True
+    assert make_extractor(build_parser().parse_args(["doc.txt"])).exhaustive is False

@@ -126,6 +126,57 @@ def test_isolated_mode_encodes_each_phrase_alone(en_model_dir) -> None:
     assert [k.score for k in context] != [k.score for k in isolated]
 
 
+def _spy_embed(monkeypatch) -> list[list[str]]:
+    """Record the phrases each ``Encoder.embed`` call encodes alone."""
+    calls: list[list[str]] = []
+    real = encoder_module.Encoder.embed
+
+    def embed(self, texts, *args, **kwargs):
+        calls.append(list(texts))
+        return real(self, texts, *args, **kwargs)
+
+    monkeypatch.setattr(encoder_module.Encoder, "embed", embed)
+    return calls
+
+
+def test_isolated_mode_encodes_alone_only_the_shortlist(en_model_dir, monkeypatch) -> None:
+    from keyextract.ranking import shortlist
+
+    text = " ".join(r["text"] for r in read_dev("inspec_dev", 3))
+    exhaustive = KeywordExtractor(en_model_dir, exhaustive=True)
+    every = {k.phrase: k for k in exhaustive.extract(text, top_n=1000)}
+    calls = _spy_embed(monkeypatch)
+    ke = KeywordExtractor(en_model_dir)
+    top = ke.extract(text, top_n=3)
+    candidates = ke._prepare(text).candidates
+    assert len(candidates) > 3 * 3 + 5
+    # the 14 candidates that score best with their in-context vectors, in document order
+    (encoder,) = ke.encoders_.values()
+    (doc,) = encoder.encode([text], False, spans=[[c.spans for c in candidates]], attention=True)
+    cheap = sum(ke._score_parts(ke._prepare(text), doc, candidates, doc.pooled).values())
+    assert calls == [[candidates[i].phrase for i in shortlist(cheap, 14)]]
+    assert len(calls[0]) == 14
+    # a shortlisted candidate's score and parts are those the exhaustive run gives it
+    assert len(top) == 3 and {k.phrase for k in top} <= set(calls[0])
+    for k in top:
+        if k.phrase in every:
+            assert (k.score, k.parts) == (every[k.phrase].score, every[k.phrase].parts)
+    assert sum(k.phrase in every for k in top) >= 2
+    # exhaustive: every candidate alone
+    calls.clear()
+    KeywordExtractor(en_model_dir, exhaustive=True).extract(text, top_n=3)
+    assert calls == [[c.phrase for c in candidates]]
+
+
+def test_languages_without_a_tagger_encode_every_candidate(en_model_dir, monkeypatch) -> None:
+    calls = _spy_embed(monkeypatch)
+    ke = KeywordExtractor(en_model_dir, lang="pt")
+    assert len(ke.extract(PT_TEXT, top_n=2)) == 2
+    candidates = ke._prepare(PT_TEXT).candidates
+    assert len(candidates) > 2 * 3 + 5
+    assert calls == [[c.phrase for c in candidates]]
+
+
 def test_long_document_keeps_phrases_from_its_end(en_model_dir) -> None:
     text = " ".join(r["text"] for r in read_dev("inspec_dev", 5)) + " Finally we discuss quantum chromodynamics."
     keywords = KeywordExtractor(en_model_dir).extract(text, top_n=10_000)

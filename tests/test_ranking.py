@@ -9,7 +9,7 @@ import pytest
 
 from keyextract.ranking import (
     NESTED_PENALTY, SPECIFICITY_WEIGHT, attention_prior, contest_winners, frequency_prior, mmr, nested_pairs,
-    position_prior, specificity_prior,
+    position_prior, shortlist, specificity_prior,
 )
 
 DOC = np.array([1.0, 0.0])
@@ -146,3 +146,11 @@ def test_with_diversity_nested_candidates_are_not_picked_while_others_are_left()
 
 def test_specificity_prior_is_zero_for_specificity_one() -> None:
     assert specificity_prior(np.array([1.0, 0.5, 0.0])).tolist() == pytest.approx([0.0, -0.5 * SPECIFICITY_WEIGHT, -SPECIFICITY_WEIGHT])
+
+
+def test_shortlist_keeps_the_most_relevant_in_document_order() -> None:
+    assert shortlist(np.array([0.1, 0.5, 0.3, 0.5, 0.2]), 3).tolist() == [1, 2, 3]
+    assert shortlist(np.array([0.2, 0.2, 0.2]), 2).tolist() == [0, 1]  # ties: the earlier
+    assert shortlist(np.array([0.9, -1.0]), 2).tolist() == [0, 1]
+    assert shortlist(np.array([0.9, -1.0]), 5).tolist() == [0, 1]
+    assert shortlist(np.zeros(0), 3).tolist() == []
