@@ -5,6 +5,7 @@
     python bench/speed.py --threads 1 --inspec 200 --papers 10 --sizes 1000,4000
     python bench/speed.py --systems floor,batch,isolated --papers 0   # a subset; 0 skips a set
     python bench/speed.py --render bench/results/speed.json          # rebuild the report, measure nothing
+    python bench/speed.py --inspec 0 --papers 0 --sizes 1000 --mb-sizes 1,4   # long documents only
 
 Every measurement runs in a fresh child process (``python bench/speed.py --child SPEC``) with
 ``torch.set_num_threads(T)`` (the same T for every child, default ``os.cpu_count()``), so that
@@ -26,7 +27,8 @@ What is measured (documents: the first N of ``../shared/data/dev/inspec_dev.json
   windows keyextract encodes, batch them longest first, ``model(...)`` under
   ``torch.inference_mode``, nothing else), ``extract_batch`` in context mode, ``extract`` in a
   loop (context mode), ``extract_batch`` in isolated mode (EmbedRank-style: each distinct
-  candidate encoded alone; keyextract's default), KeyBERT (``SentenceTransformer`` on the same
+  candidate of the shortlist encoded alone; keyextract's default), ``exhaustive`` (isolated mode with
+  ``exhaustive=True``: every candidate encoded alone), KeyBERT (``SentenceTransformer`` on the same
   folder, ``keyphrase_ngram_range=(1, 3)``, ``stop_words="english"``, all documents in one
   ``extract_keywords`` call), and the int8 variants (``quantize=True``) of the floor and of both
   modes; the four ``extract_batch`` children on Inspec also score F1@10 with
@@ -41,6 +43,10 @@ What is measured (documents: the first N of ``../shared/data/dev/inspec_dev.json
   (``VmHWM`` reset through ``/proc/self/clear_refs``), its growth minus the floor's growth on the
   same document (what keyextract adds to the model's activations), and the size of the text and
   of one float32 vector per token;
+- long documents of 1, 4, 16 and 50 MiB (``--mb-sizes``; Nguyen2007 papers concatenated and
+  repeated), one process and one timed ``extract`` per size and system (floor, context,
+  isolated): seconds per 1,000 words, its ratio to the smallest size, and peak RSS beyond the
+  resident size after loading (the issue's target: under 1 GB at every size), with the top 10;
 - ``keyextract --version`` wall time (the console script next to this Python), best of 5.
 
 The report (Markdown) is printed, written as the ``## Speed`` section of ``BENCHMARKS.md``
@@ -92,17 +98,22 @@ SYSTEMS = {
     "floor": "encoder forward pass only (floor)",
     "batch": "keyextract `extract_batch`, context mode",
     "loop": "keyextract `extract` in a loop, context mode",
-    "isolated": "keyextract `extract_batch`, isolated mode",
+    "isolated": "keyextract `extract_batch`, isolated mode (default: shortlist encoded alone)",
+    "exhaustive": "keyextract `extract_batch`, isolated mode, `exhaustive=True` (every candidate alone)",
     "keybert": "KeyBERT `extract_keywords`",
     "floor-int8": "encoder forward pass only, int8",
     "batch-int8": "keyextract `extract_batch`, context mode, `quantize=True`",
     "isolated-int8": "keyextract `extract_batch`, isolated mode, `quantize=True`",
 }
 # Systems scored with keyextract.evaluation.evaluate (F1@10) on Inspec, after their timed part.
-F1_SYSTEMS = {"batch", "batch-int8", "isolated", "isolated-int8"}
+F1_SYSTEMS = {"batch", "batch-int8", "isolated", "exhaustive", "isolated-int8"}
 F1_DATASET = "inspec"
 PROFILE_MODES = ("context", "isolated")
 SCALE_SYSTEMS = ("floor", "context", "isolated")
+# Long documents in MiB (--mb-sizes): one run per size and system, peak memory beyond the loaded model.
+LONG_SYSTEMS = ("floor", "context", "isolated")
+LONG_MEMORY_MB = 1024  # target: peak RSS beyond the loaded model under 1 GB at every size
+LONG_TIME_RATIO = 1.2  # target: time per word at the largest size within 1.2x that at the smallest
 # Memory target: on the largest synthetic document, the memory keyextract needs beyond the bare
 # forward pass (its peak's growth minus the floor's on the same document, which covers the
 # model's activations for the same batches of windows) is at most this many times the text plus
@@ -154,6 +165,25 @@ def synthetic_document(words: int) -> str:
             parts.append(text)
             have += len(ends)
     raise SystemExit(f"error: the Nguyen2007 papers have only {have} words, fewer than {words}")
+
+
+def long_document(mib: float) -> str:
+    """Nguyen2007 papers concatenated (blank line between them), from the first again when they
+    run out, cut at the last whitespace before ``mib`` MiB of characters (ASCII-like text: about
+    as many bytes). Beyond the 209 papers (about 7 MiB) the text repeats."""
+    want = int(mib * 2**20)
+    with open(DATASETS["papers"], encoding="utf-8") as fh:
+        papers = [json.loads(line)["text"] for line in fh if line.strip()]
+    parts: list[str] = []
+    have = 0
+    while have < want:
+        for text in papers:
+            parts.append(text)
+            have += len(text) + 2
+            if have >= want:
+                break
+    doc = "\n\n".join(parts)[:want]
+    return doc[: max(doc.rfind(" "), doc.rfind("\n"), 1)]
 
 
 def word_count(texts: Sequence[str]) -> int:
@@ -241,6 +271,11 @@ def _system_runner(system: str, texts: list[str]):
 
         encoder = load_encoder(str(minilm_dir()), "cpu", None, system == "floor-int8")
         return lambda docs: floor_pass(encoder, docs), None
+    if system == "exhaustive":
+        from keyextract import KeywordExtractor
+
+        extractor = KeywordExtractor(model=str(minilm_dir()), device="cpu", exhaustive=True, batch_size=BATCH_SIZE)
+        return lambda docs: extractor.extract_batch(docs, top_n=TOP_N, progress=False), extractor
     if system in ("batch", "batch-int8", "isolated", "isolated-int8"):
         extractor = _keyextract(system.split("-")[0].replace("batch", "context"), system.endswith("-int8"))
         return lambda docs: extractor.extract_batch(docs, top_n=TOP_N, progress=False), extractor
@@ -414,6 +449,32 @@ def child_scale(spec: dict) -> dict:
     }
 
 
+def child_long(spec: dict) -> dict:
+    """One document of N MiB, one system, one run: seconds, words, peak RSS beyond the loaded model."""
+    from keyextract.encoder import load_encoder
+
+    doc = long_document(spec["mib"])
+    warm = synthetic_document(WARM_WORDS)
+    if spec["mode"] == "floor":
+        encoder = load_encoder(str(minilm_dir()), "cpu")
+        floor_pass(encoder, [warm])
+        run = lambda: floor_pass(encoder, [doc])  # noqa: E731
+    else:
+        extractor = _keyextract(spec["mode"])
+        extractor.extract(warm, top_n=TOP_N)
+        found: list = []
+        run = lambda: found.extend(extractor.extract(doc, top_n=TOP_N))  # noqa: E731
+    words = len(_WORD.findall(doc))
+    result = _timed(run)
+    out = {"mib": spec["mib"], "mode": spec["mode"], "chars": len(doc), "words": words,
+           "seconds": result["seconds"], "s_per_1k_words": result["seconds"] / (words / 1000),
+           "rss_loaded_mb": result["rss_loaded_mb"], "run_peak_mb": result["run_peak_mb"]}
+    out["beyond_loaded_mb"] = None if out["run_peak_mb"] is None else out["run_peak_mb"] - out["rss_loaded_mb"]
+    if spec["mode"] != "floor":
+        out["top"] = [k.phrase for k in found]
+    return out
+
+
 def child_main(spec_json: str, out_path: str) -> int:
     spec = json.loads(spec_json)
     spec["t0"] = time.perf_counter()
@@ -427,6 +488,8 @@ def child_main(spec_json: str, out_path: str) -> int:
         result = child_profile(spec)
     elif kind == "scale":
         result = child_scale(spec)
+    elif kind == "long":
+        result = child_long(spec)
     else:
         raise ValueError(f"unknown child kind {kind!r}")
     result["torch_threads"] = torch.get_num_threads()
@@ -515,6 +578,12 @@ def compute_targets(report: dict) -> list[dict]:
     else:
         add("non-encoder stages < 20% of the time", None, None, "n/a")
     ratio_target("isolated (EmbedRank-style) mode on Inspec >= 0.5x the floor", "isolated", "floor", 0.5)
+    default = "isolated" if report["default_mode"] == "isolated" else "batch"
+    for dataset, bound in (("inspec", 0.85), ("papers", 0.9)):
+        systems = report["throughput"].get(dataset, {}).get("systems", {})
+        r = _ratio(systems.get(default), systems.get("floor"))
+        add(f"the default on {DATASET_TITLES[dataset]} >= {bound}x the floor", r,
+            None if r is None else r >= bound, _fmt(r, ".2f", "x"))
     scaling = {m: [r for r in rows if "s_per_1k_words" in r] for m, rows in report["scaling"].items()}
     floors = {r["words"]: r for r in scaling.get("floor", [])}
     for mode in ("context", "isolated"):
@@ -531,6 +600,19 @@ def compute_targets(report: dict) -> list[dict]:
             add(f"{mode} mode: memory beyond the forward pass <= {MEMORY_COPIES:g}x text+vectors "
                 f"({big['words']:,} words)", copies, copies <= MEMORY_COPIES,
                 f"{extra:+.0f} MB for {big['text_vectors_mb']:.0f} MB = {copies:.1f}x")
+    for mode in ("context", "isolated"):
+        rows = [r for r in report.get("long", {}).get(mode, []) if "seconds" in r]
+        if not rows:
+            continue
+        worst = max(rows, key=lambda r: r["beyond_loaded_mb"] or 0)
+        if worst["beyond_loaded_mb"] is not None:
+            add(f"{mode} mode: peak RSS beyond the loaded model < 1 GB at every size "
+                f"({', '.join(format(r['mib'], 'g') for r in rows)} MiB)", worst["beyond_loaded_mb"],
+                worst["beyond_loaded_mb"] < LONG_MEMORY_MB, f"{worst['beyond_loaded_mb']:,.0f} MB at {worst['mib']:g} MiB")
+        if len(rows) >= 2:
+            r = rows[-1]["s_per_1k_words"] / rows[0]["s_per_1k_words"]
+            add(f"{mode} mode: time per word at {rows[-1]['mib']:g} MiB <= {LONG_TIME_RATIO}x that at {rows[0]['mib']:g} MiB",
+                r, r <= LONG_TIME_RATIO, _fmt(r, ".2f", "x"))
     v = report["version"].get("best_s")
     add("`keyextract --version` < 0.5 s", v, None if v is None else v < 0.5, _fmt(v, ".2f", " s"))
     for mode, fp32, int8 in (("context", "batch", "batch-int8"), ("isolated", "isolated", "isolated-int8")):
@@ -652,6 +734,43 @@ def _scaling_lines(report: dict) -> list[str]:
     return lines
 
 
+def _long_lines(report: dict) -> list[str]:
+    lines = [
+        "One document per size (Nguyen2007 papers concatenated, repeated from the first beyond about 7 MiB, cut "
+        "at N MiB of characters), one process per size and system and one timed `extract` (the floor: the bare "
+        "forward pass over the same windows). Peak: VmHWM during the run (reset first); beyond loaded: that "
+        "peak minus the resident size after loading and a warm-up call, which the model, libraries and "
+        "warm-up account for.",
+        "",
+        "| MiB | words | system | seconds | s/1k words | x floor | s/word vs smallest size | RSS loaded MB "
+        "| run peak MB | beyond loaded MB |",
+        "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    long = report["long"]
+    floors = {r["mib"]: r for r in long.get("floor", []) if "seconds" in r}
+    for mib in report["options"]["mb_sizes"]:
+        for mode, rows in long.items():
+            r = next((x for x in rows if x["mib"] == mib), None)
+            if r is None:
+                continue
+            if "seconds" not in r:
+                lines.append(f"| {mib:g} | | {mode} | failed: {r.get('error')} | | | | | | |")
+                continue
+            first = next(x for x in rows if "seconds" in x)
+            floor = floors.get(mib)
+            speed = None if floor is None else floor["s_per_1k_words"] / r["s_per_1k_words"]
+            lines.append(
+                f"| {mib:g} | {r['words']:,} | {mode} | {r['seconds']:.1f} | {r['s_per_1k_words']:.3f} | "
+                f"{_fmt(speed, '.2f')} | {r['s_per_1k_words'] / first['s_per_1k_words']:.2f} | "
+                f"{_mb(r['rss_loaded_mb'])} | {_mb(r['run_peak_mb'])} | {_fmt(r['beyond_loaded_mb'], ',.0f')} |"
+            )
+    tops = {mode: [(r["mib"], r["top"]) for r in rows if r.get("top")] for mode, rows in long.items()}
+    for mode, runs in tops.items():
+        if runs:
+            lines += ["", f"Top {TOP_N} ({mode}): " + "; ".join(f"{mib:g} MiB: " + ", ".join(top) for mib, top in runs)]
+    return lines
+
+
 def render(report: dict) -> str:
     m = report["machine"]
     lines = [
@@ -692,6 +811,8 @@ def render(report: dict) -> str:
         lines += ["", "### Where the time goes", ""] + _profile_lines(report)
     if report["scaling"]:
         lines += ["", "### Long documents", ""] + _scaling_lines(report)
+    if report.get("long"):
+        lines += ["", "### Long documents, 1-50 MiB", ""] + _long_lines(report)
     v = report["version"]
     lines += ["", f"`{v['command']}`: best of 5 {_fmt(v.get('best_s'), '.3f')} s, median "
               f"{_fmt(v.get('median_s'), '.3f')} s (prints `{v.get('output', '')}`)."]
@@ -708,6 +829,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--inspec", type=int, help="first N Inspec dev abstracts (default 500)")
     parser.add_argument("--papers", type=int, help="first N Nguyen2007 papers (default 50)")
     parser.add_argument("--sizes", help="synthetic document sizes in words, comma-separated (default 1000,2000,4000,8000,16000)")
+    parser.add_argument("--mb-sizes", default=None,
+                        help="long documents in MiB, comma-separated (default 1,4,16,50; 'none' skips them; "
+                        "50 MiB takes about an hour a system on 2 cores)")
     parser.add_argument("--systems", help=f"throughput systems, comma-separated (default: all): {','.join(SYSTEMS)}")
     parser.add_argument("--threads", type=int, default=os.cpu_count(), help="torch threads in every process (default: cores)")
     parser.add_argument("--repeats", type=int, default=3, help="least runs per synthetic document (default 3)")
@@ -735,6 +859,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
             parser.error(f"--sizes must be comma-separated integers, got {args.sizes!r}")
     if any(s < 1 for s in args.sizes) or args.inspec < 0 or args.papers < 0:
         parser.error("--inspec, --papers and --sizes must not be negative (sizes >= 1)")
+    if args.mb_sizes is None:
+        args.mb_sizes = [0.05, 0.1] if quick else [1, 4, 16, 50]
+    elif args.mb_sizes.strip().lower() == "none":
+        args.mb_sizes = []
+    else:
+        try:
+            args.mb_sizes = sorted({float(x) for x in args.mb_sizes.split(",") if x.strip()})
+        except ValueError:
+            parser.error(f"--mb-sizes must be comma-separated numbers or 'none', got {args.mb_sizes!r}")
+        if any(x <= 0 for x in args.mb_sizes):
+            parser.error("--mb-sizes must be positive")
     args.systems = [x.strip() for x in (args.systems or ",".join(SYSTEMS)).split(",") if x.strip()]
     unknown = sorted(set(args.systems) - set(SYSTEMS))
     if unknown:
@@ -799,11 +934,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "commit": code_commit(),
         "machine": machine(args.threads),
-        "options": {"systems": args.systems, "inspec": args.inspec, "papers": args.papers, "sizes": args.sizes, "threads": args.threads,
+        "options": {"systems": args.systems, "inspec": args.inspec, "papers": args.papers, "sizes": args.sizes, "mb_sizes": args.mb_sizes, "threads": args.threads,
                     "top_n": TOP_N, "batch_size": BATCH_SIZE, "repeats": args.repeats, "min_time": args.min_time},
         "throughput": {},
         "profile": {},
         "scaling": {},
+        "long": {},
     }
     from keyextract.extractor import DEFAULT_MODE
 
@@ -829,6 +965,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             result = run_child({**base, "kind": "scale", "words": words, "mode": mode,
                                 "repeats": args.repeats, "min_time": args.min_time})
             report["scaling"].setdefault(mode, []).append({"words": words, **result})
+    for mib in args.mb_sizes:
+        for mode in LONG_SYSTEMS:
+            print(f"[{time.perf_counter() - started:6.0f}s] long document: {mib:g} MiB, {mode} ...", file=sys.stderr)
+            result = run_child({**base, "kind": "long", "mib": mib, "mode": mode})
+            report["long"].setdefault(mode, []).append({"mib": mib, **result})
     report["version"] = version_time()
     report["total_seconds"] = time.perf_counter() - started
     report["targets"] = compute_targets(report)
