@@ -118,9 +118,12 @@ class KeywordExtractor:
             their in-context vectors (pooled from the document pass, priors included;
             ``SHORTLIST_FACTOR``, ``SHORTLIST_MARGIN``); the others cannot be returned. On the
             dev sets the shortlist kept 98.8-100% of the exhaustive top-N at a fraction of the
-            encoder work on long documents (BENCHMARKS.md). Documents in languages without a
-            tagger always encode every candidate (their length centring,
-            ``ranking.length_offsets``, averages over all of them).
+            encoder work on long documents (BENCHMARKS.md). Since the shortlist grows with top_n,
+            the first k keyphrases of a larger top_n may differ from a run with top_n = k where
+            the in-context and isolated scores disagree; ``exhaustive=True`` makes every list a
+            prefix of the longer ones. Documents in languages without a tagger always encode
+            every candidate (their length centring, ``ranking.length_offsets``, averages over
+            all of them).
         position_weight: weight of the prior for an early first occurrence (0 disables it).
         frequency_weight: weight of the prior for frequent phrases (0 disables it).
         attention_weight: weight of the prior for phrases the encoder attends to in its pass
