@@ -43,6 +43,14 @@ def test_english_noun_phrases_of_a_known_sentence() -> None:
     ]
 
 
+def test_latin_abbreviations_of_scholarly_prose_are_no_keyphrases() -> None:
+    text = ("Prior methods, e.g. graph ranking, fail (Smith et al. 2020), i.e. they miss terms, cf. Table 2, "
+            "etc. We compare TF-IDF vs. YAKE, viz. baselines.")
+    assert [phrase for phrase, _ in candidates(text)] == [
+        "Prior methods", "graph ranking", "fail", "Smith", "terms", "Table", "YAKE", "baselines",
+    ]  # TF-IDF, tagged an adjective, ends no noun phrase once vs. ends the run
+
+
 def test_trailing_adjectives_are_dropped_and_phrases_end_in_a_noun() -> None:
     text = "Support vector machines classify high-dimensional data quickly."
     assert candidates(text) == [("Support vector machines", [(0, 23)]), ("high-dimensional data", [(33, 54)])]
