@@ -44,9 +44,10 @@ def test_peak_memory_flat_in_document_length(en_model_dir, monkeypatch, mode) ->
     small = _peak(lambda: extractor.extract(text[:20_000]))
     large = _peak(lambda: extractor.extract(text[:80_000]))
     growth = (large - small) / 60_000  # bytes per character added
-    # Measured: about 27 (isolated) and 30 (context) bytes a character, of which each token's
-    # offsets and last-layer attention (about 6) and the occurrences of the sub-spans that
-    # contend for each noun phrase (about 7) grow with the text; the code before grew by more
-    # than 70 in segmentation alone. Not flat yet (issue 13).
+    # Measured: about 25 (isolated, which now pools every candidate in context for its
+    # shortlist) and 27 (context) bytes a character, of which each token's ids, offsets and
+    # last-layer attention (about 6) and the candidates' occurrences (span tuples in lists, about
+    # 9 with the contending sub-spans) grow with the text; the code before grew by more than 70
+    # in segmentation alone. Not flat yet (issue 13).
     assert growth < 35, (small, large, growth)
     assert large < 3 * small, (small, large)
