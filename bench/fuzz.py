@@ -311,6 +311,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--failures", default=str(ROOT / "bench" / "results" / "fuzz_failures.json"))
     parser.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
     args = parser.parse_args(argv)
+    # the code measured is the code at the start: the run is long, and commits may land meanwhile
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "keyextract", "data"],
+                           cwd=ROOT, capture_output=True, text=True).stdout.strip()
 
     import torch
 
@@ -341,8 +345,6 @@ def main(argv: list[str] | None = None) -> int:
         result = run(extractor, inputs, batches, failures, mode)
         print(json.dumps(result), file=sys.stderr)
         runs.append(result)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     command = "python " + " ".join(["bench/fuzz.py", *(argv if argv is not None else sys.argv[1:])])
     report = {
         "options": {**vars(args), "model": label}, "runs": runs, "mutations": [name for _, name in made],
