@@ -686,8 +686,8 @@ def _profile_lines(report: dict) -> list[str]:
     cols = [(d, mode, p) for d, by_mode in report["profile"].items() for mode, p in by_mode.items()]
     ok = [(d, mode, p) for d, mode, p in cols if "stages_s" in p]
     lines = ["One `extract_batch` call per column (same documents as above) with each stage function wrapped by a "
-             "timer; shares of the call's wall time. In isolated mode the encoder also encodes every distinct "
-             "candidate phrase.", ""]
+             "timer; shares of the call's wall time. In isolated mode the encoder also encodes the distinct "
+             "shortlisted candidate phrases alone.", ""]
     if ok:
         lines += ["| stage | " + " | ".join(f"{DATASET_TITLES[d]}, {mode}" for d, mode, _ in ok) + " |",
                   "| --- |" + " ---: |" * len(ok)]
