@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 
@@ -17,3 +19,12 @@ def replace_section(heading: str, section: str, path: Path) -> None:
         tail = "".join(lines[end:])
         new = "".join(lines[:start]) + section + ("\n" + tail if tail else "")
     path.write_text(new, encoding="utf-8")
+
+
+def publish(heading: str, section: str, markdown: Path, report: dict, results: Path) -> None:
+    """Write ``section`` into ``markdown`` (``replace_section``) and ``report`` as JSON to
+    ``results``, and say so on stderr."""
+    replace_section(heading, section, markdown)
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {markdown.name} and {results.parent.name}/{results.name}", file=sys.stderr)

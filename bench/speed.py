@@ -72,7 +72,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks_md import replace_section
+from benchmarks_md import publish, replace_section
 
 from keyextract.extractor import DEFAULT_BATCH_SIZE as BATCH_SIZE  # the floor batches as keyextract does
 
@@ -415,21 +415,27 @@ def _repeat(call, repeats: int, min_time: float) -> tuple[float, int]:
     return statistics.median(times), len(times)
 
 
-def child_scale(spec: dict) -> dict:
-    """One synthetic document of N words, one system (floor, context or isolated): s/1k words, memory."""
+def _document_runner(mode: str, doc: str):
+    """``(run, encoder, found)`` for one document: the floor's pass or ``extract`` in ``mode``,
+    loaded and warmed up on the first ``WARM_WORDS`` words of the papers; each ``run()`` of
+    ``extract`` appends its keyphrases to ``found`` (empty for the floor)."""
     from keyextract.encoder import load_encoder
 
-    doc = synthetic_document(spec["words"])
     warm = synthetic_document(WARM_WORDS)
-    if spec["mode"] == "floor":
+    found: list = []
+    if mode == "floor":
         encoder = load_encoder(str(minilm_dir()), "cpu")
         floor_pass(encoder, [warm])
-        run = lambda: floor_pass(encoder, [doc])  # noqa: E731
-    else:
-        extractor = _keyextract(spec["mode"])
-        extractor.extract(warm, top_n=TOP_N)
-        encoder = extractor.encoders_[str(minilm_dir())]
-        run = lambda: extractor.extract(doc, top_n=TOP_N)  # noqa: E731
+        return (lambda: floor_pass(encoder, [doc])), encoder, found
+    extractor = _keyextract(mode)
+    extractor.extract(warm, top_n=TOP_N)
+    return (lambda: found.extend(extractor.extract(doc, top_n=TOP_N))), extractor.encoders_[str(minilm_dir())], found
+
+
+def child_scale(spec: dict) -> dict:
+    """One synthetic document of N words, one system (floor, context or isolated): s/1k words, memory."""
+    doc = synthetic_document(spec["words"])
+    run, encoder, _ = _document_runner(spec["mode"], doc)
     n_tokens = len(encoder.tokenizer(doc, add_special_tokens=False, verbose=False)["input_ids"])
     gc.collect()
     rss_loaded = _status_mb("VmRSS")
@@ -453,19 +459,8 @@ def child_scale(spec: dict) -> dict:
 
 def child_long(spec: dict) -> dict:
     """One document of N MiB, one system, one run: seconds, words, peak RSS beyond the loaded model."""
-    from keyextract.encoder import load_encoder
-
     doc = long_document(spec["mib"])
-    warm = synthetic_document(WARM_WORDS)
-    if spec["mode"] == "floor":
-        encoder = load_encoder(str(minilm_dir()), "cpu")
-        floor_pass(encoder, [warm])
-        run = lambda: floor_pass(encoder, [doc])  # noqa: E731
-    else:
-        extractor = _keyextract(spec["mode"])
-        extractor.extract(warm, top_n=TOP_N)
-        found: list = []
-        run = lambda: found.extend(extractor.extract(doc, top_n=TOP_N))  # noqa: E731
+    run, _, found = _document_runner(spec["mode"], doc)
     words = len(_WORD.findall(doc))
     result = _timed(run)
     out = {"mib": spec["mib"], "mode": spec["mode"], "chars": len(doc), "words": words,
@@ -974,10 +969,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     section = render(report)
     print(section)
     if not args.no_write:
-        replace_section(SECTION, section, BENCHMARKS_MD)
-        RESULTS_JSON.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS_JSON.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-        print(f"wrote {BENCHMARKS_MD.relative_to(ROOT)} and {RESULTS_JSON.relative_to(ROOT)}", file=sys.stderr)
+        publish(SECTION, section, BENCHMARKS_MD, report, RESULTS_JSON)
     return 0
 
 

@@ -38,7 +38,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks_md import replace_section
+from benchmarks_md import publish, replace_section
 from quality import DEFAULT_LIMITS, LANG_OF_SET as SETS, e5_dir, machine, minilm_dir, read_set, revision
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -169,10 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     section = render(report)
     print(section)
     if not args.no_write:
-        replace_section(SECTION, section, BENCHMARKS_MD)
-        RESULTS_JSON.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS_JSON.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-        print(f"wrote {BENCHMARKS_MD.relative_to(ROOT)} and {RESULTS_JSON.relative_to(ROOT)}", file=sys.stderr)
+        publish(SECTION, section, BENCHMARKS_MD, report, RESULTS_JSON)
     return 0
 
 
