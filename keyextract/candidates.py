@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 
 from .chinese import ZH_VERBS, idf, specificity
-from .types import Candidate, Span, Token
+from .types import Candidate, Contests, Span, Spans, Token
 
 EN_NOUNS = frozenset({"NN", "NNS", "NNP", "NNPS"})
 EN_ADJECTIVES = frozenset({"JJ", "JJR", "JJS"})
@@ -203,7 +203,7 @@ def _specificity(tokens: Sequence[Token]) -> float:
     return min(values, default=1.0)
 
 
-def _display_form(forms: Counter[str], first_seen: dict[str, int]) -> str:
+def display_form(forms: Counter[str], first_seen: dict[str, int]) -> str:
     """The surface form to show: most frequent, then fewest capitals, then earliest."""
     return min(forms, key=lambda f: (-forms[f], sum(ch.isupper() for ch in f), first_seen[f]))
 
@@ -241,12 +241,12 @@ def extract_candidates(
                 groups.setdefault(key, []).append(group)
     candidates = [
         Candidate(
-            _display_form(forms[key], first_seen), key, sorted(spans), first_token[key], specific[key],
-            groups.get(key, []),
+            display_form(forms[key], first_seen), key, Spans(sorted(spans)), first_token[key], specific[key],
+            Contests(groups.get(key, ())),
         )
         for key, spans in occurrences.items()
     ]
-    candidates.sort(key=lambda c: (c.spans[0][0], c.spans[0][1]))
+    candidates.sort(key=lambda c: c.spans[0])
     return candidates
 
 
@@ -305,10 +305,10 @@ def untagged_candidates(
                 forms.setdefault(key, Counter())[phrase] += 1
                 first_seen.setdefault(phrase, start)
     candidates = [
-        Candidate(_display_form(forms[key], first_seen), key, sorted(spans), first_token[key])
+        Candidate(display_form(forms[key], first_seen), key, Spans(sorted(spans)), first_token[key])
         for key, spans in occurrences.items()
     ]
-    candidates.sort(key=lambda c: (c.spans[0][0], c.spans[0][1]))
+    candidates.sort(key=lambda c: c.spans[0])
     return candidates
 
 

@@ -31,6 +31,9 @@ LONG_WORK_PASSES = 25
 # each with this much context on either side.
 TOKENIZE_CHARS = 100_000
 _PIECE_MARGIN = 64
+# _SpanPool finds the tokens of the occurrences of this many items (candidates) at a time, so
+# that the int64 temporaries of that search never hold all the occurrences of a long text.
+POOL_ITEMS = 4096
 # Token budgets beyond this are placeholders (transformers uses 1e30 for "no limit").
 _SANE_MAX_LENGTH = 100_000
 
@@ -42,9 +45,10 @@ class TokenVectors:
     ``offsets[i]`` is the character span of token ``i`` in the document, ``vectors[i]`` its
     contextual vector (averaged over the windows that contain it), and ``doc_vector`` the
     mask-aware mean of every position of every window. ``pooled``/``found``: see
-    ``Encoder.encode``'s ``spans``. ``attention[i]`` (when asked for) is the attention token
-    ``i`` receives in the encoder's last layer (``_AttentionProbe``), averaged over the windows
-    that contain it; empty when not asked for.
+    ``Encoder.encode``'s ``spans``. ``attention[i]`` (when asked for per token) is the attention
+    token ``i`` receives in the encoder's last layer (``_AttentionProbe``), averaged over the
+    windows that contain it; empty when not asked for. ``pooled_attention`` (with ``spans``):
+    that attention summed over the tokens of each item's spans, ``(items,)`` float64.
     """
 
     offsets: np.ndarray
@@ -55,6 +59,7 @@ class TokenVectors:
     pooled: np.ndarray | None = None
     found: np.ndarray | None = None
     attention: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    pooled_attention: np.ndarray | None = None
 
 
 def resolve_device(device: str) -> str:
@@ -312,23 +317,26 @@ class Encoder:
         """Encode ``texts``: windows of all texts are batched together, longest first.
 
         ``with_tokens=False`` returns only the document vectors (token vectors and offsets
-        empty): nothing the size of a text's tokens is kept. ``attention=True`` adds each
-        token's last-layer attention (``TokenVectors.attention``, with the token offsets, also
-        when ``with_tokens`` is False: 20 bytes a token); for a model whose attention modules
-        are not of the BERT/ALBERT kind (``_AttentionProbe.available``) it stays empty. ``spans``: per text, the character
-        spans of each item (candidate phrase); each item's mean token vector (``pool_spans``'s
-        result on the token vectors) is summed window by window as windows leave the encoder
-        (``TokenVectors.pooled``/``found``), so token vectors need not be kept: with
-        ``with_tokens=False`` memory stays flat in the length of a text. ``progress=True`` shows
-        a bar on stderr over the windows (counted in ``unit``) when they take at least
-        ``LONG_WORK_PASSES`` forward passes.
+        empty): nothing the size of a text's tokens is kept. ``spans``: per text, the character
+        spans of each item (candidate phrase; a ``types.Spans`` or a sequence of pairs); each
+        item's mean token vector (``pool_spans``'s result on the token vectors) is summed window
+        by window as windows leave the encoder (``TokenVectors.pooled``/``found``), so token
+        vectors need not be kept: with ``with_tokens=False`` what stays of a text is its token
+        ids (4 bytes a token), its occurrences' token ranges (12 bytes an occurrence) and the
+        items' sums. ``attention=True`` adds the last-layer attention (``_AttentionProbe``):
+        with ``spans``, summed per item window by window (``TokenVectors.pooled_attention``,
+        ``span_attention``'s result); per token (``TokenVectors.attention``, with the offsets)
+        when ``with_tokens`` is True or no ``spans`` are given. For a model whose attention
+        modules are not of the BERT/ALBERT kind (``_AttentionProbe.available``) both stay
+        empty. ``progress=True`` shows a bar on stderr over the windows (counted in ``unit``)
+        when they take at least ``LONG_WORK_PASSES`` forward passes.
         """
         from .progress import progress_bar
 
         torch = self._torch
         attention = attention and self._attention.available
-        want_offsets = with_tokens or attention
-        ids_per_text, offsets_per_text = self._tokenize(texts, want_offsets or spans is not None)
+        keep_offsets = with_tokens or (attention and spans is None)  # per-token outputs
+        ids_per_text, offsets_per_text = self._tokenize(texts, keep_offsets or spans is not None)
         jobs = []  # (text index, token start, token end)
         for t, ids in enumerate(ids_per_text):
             jobs.extend((t, s, e) for s, e in self.windows(len(ids)))
@@ -339,10 +347,13 @@ class Encoder:
                 _SpanPool(offsets_per_text[t], spans[t], self.windows(len(ids)), self.dim)
                 for t, ids in enumerate(ids_per_text)
             ]
+            if not keep_offsets:  # the pools hold each occurrence's tokens: offsets are done with
+                offsets_per_text = None
 
         kept = [len(ids) if with_tokens else 0 for ids in ids_per_text]
         token_sums = [np.zeros((n, self.dim), np.float32) for n in kept]
-        attention_sums = [np.zeros(len(ids) if attention else 0, np.float32) for ids in ids_per_text]
+        per_token_attention = attention and keep_offsets
+        attention_sums = [np.zeros(len(ids) if per_token_attention else 0, np.float32) for ids in ids_per_text]
         doc_sums = np.zeros((len(texts), self.dim), np.float64)
         doc_counts = np.zeros(len(texts), np.float64)
         pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
@@ -369,29 +380,34 @@ class Encoder:
                 for i, (t, s, e) in enumerate(batch):
                     doc_sums[t] += sums[i]
                     doc_counts[t] += len(seqs[i])
-                    if with_tokens and e > s:
+                    if e == s:
+                        continue
+                    window_attention = received[i, p : p + e - s] if received is not None else None
+                    if with_tokens:
                         token_sums[t][s:e] += hidden_np[i, p : p + e - s]
-                    if pools is not None and e > s:
-                        pools[t].add(s, e, hidden_np[i, p : p + e - s])
-                    if received is not None and e > s:
-                        attention_sums[t][s:e] += received[i, p : p + e - s]
+                    if pools is not None:
+                        pools[t].add(s, e, hidden_np[i, p : p + e - s], window_attention)
+                    if per_token_attention:
+                        attention_sums[t][s:e] += window_attention
                 bar.update(len(batch))
         self._attention.capture(False)
         results = []
         for t in range(len(texts)):
-            offsets = offsets_per_text[t] if want_offsets else np.zeros((0, 2), np.int64)
+            offsets = offsets_per_text[t] if keep_offsets else np.zeros((0, 2), np.int32)
             # token vectors and attention are means over the windows that hold each token
             n = len(ids_per_text[t])
-            covered = _coverage(n, self.windows(n)) if want_offsets else None
+            covered = _coverage(n, self.windows(n)) if keep_offsets else None
             vectors = token_sums[t] / covered[:, None] if with_tokens else token_sums[t]
             doc_vector = (doc_sums[t] / max(doc_counts[t], 1)).astype(np.float32)
-            pooled, found = pools[t].result() if pools is not None else (None, None)
-            token_attention = attention_sums[t] / covered if attention else attention_sums[t]
-            results.append(TokenVectors(offsets, vectors, doc_vector, pooled, found, token_attention))
+            pooled, found, pooled_attention = pools[t].result(attention) if pools is not None else (None, None, None)
+            token_attention = attention_sums[t] / covered if per_token_attention else attention_sums[t]
+            results.append(TokenVectors(offsets, vectors, doc_vector, pooled, found, token_attention, pooled_attention))
         return results
 
     def _tokenize(self, texts: Sequence[str], with_offsets: bool) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
-        """Token ids (int32) and, if asked for, character offsets (tokens x 2) of each text.
+        """Token ids (int32) and, if asked for, character offsets (tokens x 2; int32 below 2**31
+        characters, ``_offset_dtype``; column-major, so that the starts and the ends are each
+        contiguous for ``np.searchsorted``) of each text.
 
         Compact arrays instead of the tokenizer's Python lists (about 150 bytes a token); a
         text longer than ``TOKENIZE_CHARS`` is tokenized in pieces (``_tokenize_long``), so
@@ -407,7 +423,7 @@ class Encoder:
             for k, i in enumerate(short):
                 ids[i] = np.asarray(enc["input_ids"][k], np.int32)
                 if offsets is not None:
-                    offsets[i] = np.asarray(enc["offset_mapping"][k], np.int64).reshape(-1, 2)
+                    offsets[i] = np.asarray(enc["offset_mapping"][k], _offset_dtype(texts[i])).reshape(-1, 2).copy(order="F")
         for i, text in enumerate(texts):
             if len(text) > TOKENIZE_CHARS:
                 ids[i], long_offsets = self._tokenize_long(text)
@@ -437,13 +453,16 @@ class Encoder:
             enc = self.tokenizer(
                 text[left : end + _PIECE_MARGIN], add_special_tokens=False, return_offsets_mapping=True, verbose=False
             )
-            piece_offsets = np.asarray(enc["offset_mapping"], np.int64).reshape(-1, 2) + left
+            dtype = _offset_dtype(text)
+            piece_offsets = np.asarray(enc["offset_mapping"], dtype).reshape(-1, 2) + dtype(left)
             ends = piece_offsets[:, 1]
             keep = (ends <= end) & ((ends > start) if start else (ends >= 0))
             ids.append(np.asarray(enc["input_ids"], np.int32)[keep])
             offsets.append(piece_offsets[keep])
             start = end
-        return np.concatenate(ids), np.concatenate(offsets)
+        all_offsets = np.empty((sum(len(o) for o in offsets), 2), offsets[0].dtype, order="F")
+        np.concatenate(offsets, out=all_offsets)
+        return np.concatenate(ids), all_offsets
 
     @staticmethod
     def _batches(jobs: list[tuple[int, int, int]], batch_size: int) -> list[list[tuple[int, int, int]]]:
@@ -584,19 +603,48 @@ def load_encoder(
         return _LOADED[key]
 
 
+def _offset_dtype(text: str) -> type:
+    """The smallest integer type that holds every character offset of ``text``."""
+    return np.int32 if len(text) < 2**31 else np.int64
+
+
+def _flat_spans(spans_per_item: Sequence[Sequence[tuple[int, int]]]) -> tuple[np.ndarray, np.ndarray]:
+    """``(lengths, flat)``: each item's number of spans and all spans, ``(n, 2)`` int64, item
+    after item (``types.Spans`` are joined without a Python object per span)."""
+    lengths = np.array([len(s) for s in spans_per_item], dtype=np.int64)
+    flat = [np.asarray(s, np.int64).reshape(-1, 2) for s in spans_per_item]
+    return lengths, np.concatenate(flat) if flat else np.zeros((0, 2), np.int64)
+
+
 def _occurrences(offsets: np.ndarray, spans_per_item: Sequence[Sequence[tuple[int, int]]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(owner, first, width)`` of each occurrence (span) of each item: its item, its first
     token and its number of tokens (those whose characters overlap the span; 0 for none)."""
-    lengths = np.array([len(s) for s in spans_per_item], dtype=np.int64)
-    if lengths.sum() == 0 or len(offsets) == 0:
+    lengths, flat = _flat_spans(spans_per_item)
+    if len(flat) == 0 or len(offsets) == 0:
         empty = np.zeros(0, np.int64)
         return empty, empty, empty
-    flat = np.array([span for spans in spans_per_item for span in spans], dtype=np.int64).reshape(-1, 2)
-    starts = offsets[:, 0]
-    ends = np.maximum.accumulate(offsets[:, 1])
-    first = np.searchsorted(ends, flat[:, 0], side="right")  # first token ending after span start
-    last = np.searchsorted(starts, flat[:, 1], side="left")  # tokens starting before span end
-    return np.repeat(np.arange(len(spans_per_item)), lengths), first, np.maximum(last - first, 0)
+    first, width = _token_ranges(offsets, flat)
+    return np.repeat(np.arange(len(spans_per_item)), lengths), first, width
+
+
+def _token_ranges(offsets: np.ndarray, flat: np.ndarray, bounds: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(first, width)`` of each span of ``flat`` ``(n, 2)``: its first token and its number of
+    tokens, given the tokens' ``offsets`` (and, when already made, ``_token_bounds(offsets)``)."""
+    starts, ends = bounds if bounds is not None else _token_bounds(offsets)
+    needles = flat.astype(starts.dtype)  # searching int32 tokens for int64 spans would copy the tokens
+    first = np.searchsorted(ends, needles[:, 0], side="right")  # first token ending after span start
+    last = np.searchsorted(starts, needles[:, 1], side="left")  # tokens starting before span end
+    return first, np.maximum(last - first, 0)
+
+
+def _token_bounds(offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The tokens' starts and the running maximum of their ends, contiguous, as
+    ``np.searchsorted`` wants its sorted array: views of column-major ``offsets`` where the
+    ends never decrease (as tokenizers give them), copies otherwise."""
+    starts, ends = np.ascontiguousarray(offsets[:, 0]), np.ascontiguousarray(offsets[:, 1])
+    if len(ends) > 1 and not (ends[1:] >= ends[:-1]).all():
+        ends = np.maximum.accumulate(ends)
+    return starts, ends
 
 
 def _coverage(n_tokens: int, windows: Sequence[tuple[int, int]]) -> np.ndarray:
@@ -615,25 +663,48 @@ def _expand(owner: np.ndarray, first: np.ndarray, width: np.ndarray) -> tuple[np
 
 
 class _SpanPool:
-    """Running sums of the token vectors of each item's spans in one text, fed window by window.
+    """Running sums of the token vectors (and attention) of each item's spans in one text, fed
+    window by window.
 
     A token's vector is the mean over the windows that hold it (as ``encode`` makes it), so
-    each window's contribution is divided by that count, known from the windows beforehand.
-    Holds one row per occurrence, one count per token and one vector per item; the (item,
-    token) entries are made for one window at a time.
+    each window's contribution is divided by that count, found from the windows' bounds (they
+    are sorted, so the windows holding token ``i`` are those that start at or before it less
+    those that end at or before it). Holds three int32 per occurrence (item, first and end
+    token), one vector per item and the windows' bounds; nothing per token. The (item, token)
+    entries are made for one window at a time.
     """
 
     def __init__(self, offsets: np.ndarray, spans_per_item, windows: list[tuple[int, int]], dim: int) -> None:
-        owner, first, width = _occurrences(offsets, spans_per_item)
-        self.counts = np.bincount(owner, weights=width, minlength=len(spans_per_item))
-        order = np.argsort(first, kind="stable")
-        self.owner, self.first, self.last = owner[order], first[order], (first + width)[order]
+        n_items = len(spans_per_item)
+        lengths = np.array([len(s) for s in spans_per_item], dtype=np.int64)
+        owner = np.repeat(np.arange(n_items, dtype=np.int32), lengths)
+        first = np.zeros(len(owner), np.int32)
+        width = np.zeros(len(owner), np.int32)
+        if len(owner) and len(offsets):
+            # the int64 spans and search results of POOL_ITEMS items at a time
+            bounds = _token_bounds(offsets)
+            row = 0
+            for lo in range(0, n_items, POOL_ITEMS):
+                _, flat = _flat_spans(spans_per_item[lo : lo + POOL_ITEMS])
+                first[row : row + len(flat)], width[row : row + len(flat)] = _token_ranges(offsets, flat, bounds)
+                row += len(flat)
+            del bounds
+        self.counts = np.bincount(owner, weights=width, minlength=n_items)
         self.widest = int(width.max()) if len(width) else 0
-        self.covered = _coverage(len(offsets), windows)
-        self.sums = np.zeros((len(spans_per_item), dim), np.float32)
+        order = np.argsort(first, kind="stable")  # by first token, one array at a time
+        self.owner = owner[order]
+        del owner
+        self.last = (first + width)[order]
+        del width
+        self.first = first[order]
+        self.window_starts = np.array([s for s, _ in windows], np.int64)
+        self.window_ends = np.array([e for _, e in windows], np.int64)
+        self.sums = np.zeros((n_items, dim), np.float32)
+        self.attention = np.zeros(n_items, np.float64)
 
-    def add(self, start: int, end: int, vectors: np.ndarray) -> None:
-        """Add the vectors of tokens ``start:end`` (one window's, ``end - start`` x dim)."""
+    def add(self, start: int, end: int, vectors: np.ndarray, attention: np.ndarray | None = None) -> None:
+        """Add the vectors of tokens ``start:end`` (one window's, ``end - start`` x dim) and,
+        if given, the attention they receive (``(end - start,)``)."""
         from scipy import sparse
 
         lo = np.searchsorted(self.first, start - self.widest, side="left")
@@ -643,15 +714,21 @@ class _SpanPool:
         if not width.any():
             return
         rows, cols = _expand(self.owner[lo:hi], first, width)
+        covered = np.searchsorted(self.window_starts, cols, side="right") - np.searchsorted(self.window_ends, cols, side="right")
         items, local = np.unique(rows, return_inverse=True)
         block = sparse.csr_matrix(
-            (1.0 / self.covered[cols], (local.ravel(), cols - start)), shape=(len(items), end - start)
+            (1.0 / np.maximum(covered, 1), (local.ravel(), cols - start)), shape=(len(items), end - start)
         )
         self.sums[items] += np.asarray(block @ vectors, dtype=np.float32)
+        if attention is not None:
+            self.attention[items] += block @ attention.astype(np.float64)
 
-    def result(self) -> tuple[np.ndarray, np.ndarray]:
+    def result(self, attention: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """``(pooled, found, attention)``: each item's mean vector, whether it has a token, and
+        (if ``attention``) its summed attention, else None."""
         found = self.counts > 0
-        return (self.sums / np.maximum(self.counts, 1)[:, None]).astype(np.float32), found
+        self.sums /= np.maximum(self.counts, 1).astype(np.float32)[:, None]  # in place: n x dim
+        return self.sums, found, self.attention if attention else None
 
 
 def pool_spans(tokens: TokenVectors, spans_per_item: Sequence[Sequence[tuple[int, int]]]) -> tuple[np.ndarray, np.ndarray]:

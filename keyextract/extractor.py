@@ -12,18 +12,18 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .candidates import extract_candidates, untagged_candidates
+from .candidates import display_form, extract_candidates, untagged_candidates
 from .chinese import UserDictEntry, load_user_dict
 from .languages import UNTAGGED, detect_language, handled_language, language_note, validate_lang
 from .markup import MARKUP_MODES, Extracted, extract_text, looks_like_markup, mark_line_breaks
 from .progress import progress_bar
 from .ranking import (
-    ATTENTION_WEIGHT, attention_prior, contest_winners, frequency_prior, length_offsets, mmr, nested_pairs,
+    ATTENTION_WEIGHT, attention_prior, contest_winners, cosines, frequency_prior, length_offsets, mmr, nested_pairs,
     position_prior, shortlist, specificity_prior,
 )
 from .segmentation import segment
 from .stopwords import load_stopwords, read_stopword_file
-from .types import Candidate, Keyword
+from .types import Candidate, Contests, Keyword, Spans
 
 DEFAULT_MODELS = {
     "en": "sentence-transformers/paraphrase-albert-small-v2",
@@ -322,7 +322,7 @@ class KeywordExtractor:
             found, n_tokens = self._candidates(text[start:end], lang, handled, markup is not None)
             yield [_shifted(c, start, tokens_before, groups_before) for c in found] if start else found
             tokens_before += n_tokens
-            groups_before += 1 + max((g for c in found for g in c.groups), default=-1)
+            groups_before += 1 + max((int(c.groups.array.max()) for c in found if c.groups), default=-1)
 
     def _candidates(self, text: str, lang: str, handled: str | None, marked_up: bool) -> tuple[list[Candidate], int]:
         """Segment ``text`` (a whole text or a block of one) and select its candidates; also
@@ -402,22 +402,32 @@ class KeywordExtractor:
         it (priors computed over all the document's candidates, similarity of its own vector).
         """
         isolated = self.mode == "isolated"
-        shortlisting = [isolated and not self.exhaustive and handled_language(d.lang) in ("en", "zh") for d in docs]
+        tagged = [handled_language(d.lang) in ("en", "zh") for d in docs]
+        attention = self.attention_weight > 0 and any(tagged)
+        shortlisting = [isolated and not self.exhaustive and t for t in tagged]
         # pooled in context (window by window, no token vectors kept): every candidate in
-        # context mode, the candidates of shortlisting documents in isolated mode
-        spans = [[c.spans for c in d.candidates] if not isolated or short else [] for d, short in zip(docs, shortlisting)]
+        # context mode, the candidates of shortlisting documents in isolated mode, and in any
+        # mode those whose attention prior is wanted (the attention is pooled alongside)
+        spans = [
+            [c.spans for c in d.candidates] if not isolated or short or (attention and t) else []
+            for d, short, t in zip(docs, shortlisting, tagged)
+        ]
         encoded = encoder.encode(
             [d.text for d in docs], False, batch_size, progress=progress,
-            spans=spans if any(spans) else None,
-            attention=self.attention_weight > 0 and any(handled_language(d.lang) in ("en", "zh") for d in docs),
+            spans=spans if any(spans) else None, attention=attention,
         )
         scored = []  # per document: its candidates still in the running, their parts, their vectors
         for doc, enc, short in zip(docs, encoded, shortlisting):
             if not isolated:
-                kept = [c for c, ok in zip(doc.candidates, enc.found) if ok]
-                scored.append((kept, self._score_parts(doc, enc, kept, enc.pooled[enc.found]), enc.pooled[enc.found]))
+                if enc.found.all():  # no copy of the pooled vectors (n x dim)
+                    kept, vectors, attention_sums = doc.candidates, enc.pooled, enc.pooled_attention
+                else:
+                    kept = [c for c, ok in zip(doc.candidates, enc.found) if ok]
+                    vectors = enc.pooled[enc.found]
+                    attention_sums = enc.pooled_attention[enc.found] if enc.pooled_attention is not None else None
+                scored.append((kept, self._score_parts(doc, enc, kept, vectors, attention_sums), vectors))
             elif short:
-                parts = self._score_parts(doc, enc, doc.candidates, enc.pooled)
+                parts = self._score_parts(doc, enc, doc.candidates, enc.pooled, enc.pooled_attention)
                 take = shortlist(sum(parts.values()), SHORTLIST_FACTOR * top_n + SHORTLIST_MARGIN)
                 scored.append(([doc.candidates[i] for i in take], {name: v[take] for name, v in parts.items()}, None))
             else:
@@ -429,19 +439,22 @@ class KeywordExtractor:
                 vectors = phrase_vectors[row : row + len(kept)]
                 row += len(kept)
                 if parts is None:
-                    parts = self._score_parts(doc, enc, kept, vectors)
+                    parts = self._score_parts(doc, enc, kept, vectors, enc.pooled_attention)
                 else:  # shortlisted: the in-context similarity gives way to the phrase's own
-                    parts["similarity"] = _cosines(vectors, enc.doc_vector)
+                    parts["similarity"] = cosines(vectors, enc.doc_vector)
                 scored[k] = (kept, parts, vectors)
         results = []
-        for doc, enc, (kept, parts, vectors) in zip(docs, encoded, scored):
+        for k, (doc, enc) in enumerate(zip(docs, encoded)):
+            kept, parts, vectors = scored[k]
+            scored[k] = enc.pooled = None  # the contests' losers' vectors go with them below
             relevance = sum(parts.values())
             winners = contest_winners(relevance, [c.groups for c in kept])
             kept = [c for c, ok in zip(kept, winners) if ok]
             parts = {name: values[winners] for name, values in parts.items()}
+            vectors = vectors[winners]
             prior = sum(values for name, values in parts.items() if name != "similarity")
             nested = nested_pairs([c.spans for c in kept]) if handled_language(doc.lang) != "en" else None
-            picks = mmr(enc.doc_vector, vectors[winners], top_n, self.diversity, prior, nested)
+            picks = mmr(enc.doc_vector, vectors, top_n, self.diversity, prior, nested)
             span = doc.markup.span if doc.markup is not None else lambda start, end: (start, end)
             keywords = []
             for i, score in picks:
@@ -451,12 +464,17 @@ class KeywordExtractor:
             results.append(keywords)
         return results
 
-    def _score_parts(self, doc: _Prepared, enc, candidates: list[Candidate], vectors: np.ndarray) -> dict[str, np.ndarray]:
-        """Each candidate's relevance in parts (``Keyword.parts`` but ``nested``), ``(n,)`` each."""
-        from .encoder import span_attention
+    def _score_parts(
+        self, doc: _Prepared, enc, candidates: list[Candidate], vectors: np.ndarray, attention: np.ndarray | None
+    ) -> dict[str, np.ndarray]:
+        """Each candidate's relevance in parts (``Keyword.parts`` but ``nested``), ``(n,)`` each.
 
+        ``vectors``: the candidates' ``(n, dim)``; ``attention``: the last-layer attention their
+        tokens receive in the document pass (``(n,)``, ``TokenVectors.pooled_attention``), or
+        None where none was computed.
+        """
         n = len(candidates)
-        similarity = _cosines(vectors, enc.doc_vector)
+        similarity = cosines(vectors, enc.doc_vector)
         first = np.array([c.first_token for c in candidates], dtype=np.float64)
         counts = np.array([len(c.spans) for c in candidates], dtype=np.float64)
         parts = {
@@ -470,22 +488,11 @@ class KeywordExtractor:
         if handled_language(doc.lang) in ("en", "zh"):
             # Not for n-grams: attention summed over a phrase's tokens favours longer n-grams,
             # the bias length_offsets removes; on 110-PT-BN-KP it cost 2.5 micro F1@5 and 3.4 @10.
-            attention = span_attention(enc, [c.spans for c in candidates])
-            parts["attention"] = attention_prior(attention, self.attention_weight)
+            parts["attention"] = attention_prior(attention if attention is not None else np.zeros(n), self.attention_weight)
         elif n:  # n-grams: centre each length
             lengths = np.array([len(c.key.split()) for c in candidates])
             parts["length"] = length_offsets(enc.doc_vector, vectors, lengths)
         return parts
-
-
-def _cosines(vectors: np.ndarray, doc_vector: np.ndarray) -> np.ndarray:
-    """``(n,)`` float64 cosine of each of ``vectors`` ``(n, dim)`` to ``doc_vector`` ``(dim,)``
-    (0 for a zero vector)."""
-    from sklearn.metrics.pairwise import cosine_similarity  # deferred: importing sklearn takes ~1 s
-
-    if len(vectors) == 0:
-        return np.zeros(0)
-    return cosine_similarity(vectors, doc_vector.reshape(1, -1))[:, 0].astype(np.float64)
 
 
 def _blocks(text: str) -> list[tuple[int, int]]:
@@ -514,38 +521,73 @@ def _blocks(text: str) -> list[tuple[int, int]]:
 
 def _shifted(candidate: Candidate, chars: int, tokens: int, groups: int) -> Candidate:
     """A block's candidate with its spans, first token and contests placed in the whole text."""
-    return replace(candidate, spans=[(s + chars, e + chars) for s, e in candidate.spans],
-                   first_token=candidate.first_token + tokens, groups=[g + groups for g in candidate.groups])
+    return replace(candidate, spans=candidate.spans.shifted(chars),
+                   first_token=candidate.first_token + tokens, groups=candidate.groups.shifted(groups))
 
 
 def _merged(text: str, blocks: Iterable[list[Candidate]]) -> list[Candidate]:
     """One candidate per key over the blocks, as ``extract_candidates`` makes them for a whole
     text: all occurrences, the first block's first token, the surface form of most occurrences
-    (then fewest capitals, then earliest) shown. Each block's candidates are merged as it comes,
-    so only one block's are held besides the merged ones."""
-    merged: dict[str, Candidate] = {}
-    again: set[str] = set()  # keys found in more than one block
+    (then fewest capitals, then earliest) shown.
+
+    Only one block's candidates are held at a time: of each block, the candidates of new keys
+    and the occurrences and contests of all, as flat integer arrays (24 bytes an occurrence
+    with its contest). At the end these are sorted by key once and each candidate's spans and
+    contests are views of the two sorted arrays.
+    """
+    index: dict[str, int] = {}
+    merged: list[Candidate] = []
+    blocks_seen: list[int] = []  # blocks each key occurs in
+    owners, spans, contest_owners, contests = [], [], [], []
     for block in blocks:
+        keys = []
         for candidate in block:
-            first = merged.setdefault(candidate.key, candidate)
-            if first is not candidate:  # new lists: a block's candidates may be cached ones
-                merged[candidate.key] = replace(
-                    first, spans=first.spans + candidate.spans, groups=first.groups + candidate.groups
-                )
-                again.add(candidate.key)
-    for key in again:
-        spans = merged[key].spans
-        forms = [" ".join(text[s:e].split()) for s, e in spans]
-        counts = Counter(forms)
-        first_seen: dict[str, int] = {}
-        for (s, _), form in zip(spans, forms):
-            first_seen.setdefault(form, s)
-        shown = min(counts, key=lambda f: (-counts[f], sum(ch.isupper() for ch in f), first_seen[f]))
-        merged[key] = replace(merged[key], phrase=shown)
-    candidates = list(merged.values())
-    if again:
-        candidates.sort(key=lambda c: (c.spans[0][0], c.spans[0][1]))
-    return candidates
+            k = index.setdefault(candidate.key, len(merged))
+            if k == len(merged):
+                merged.append(candidate)
+                blocks_seen.append(0)
+            blocks_seen[k] += 1
+            keys.append(k)
+        if not block:
+            continue
+        keys = np.array(keys, np.int32)
+        owners.append(np.repeat(keys, [len(c.spans) for c in block]))
+        spans.append(np.concatenate([c.spans.array for c in block]))
+        contest_owners.append(np.repeat(keys, [len(c.groups) for c in block]))
+        contests.append(np.concatenate([c.groups.array for c in block]))
+    if len(owners) <= 1:  # one block: its candidates as they are
+        return merged
+    all_spans = _grouped(owners, spans, len(merged))
+    all_contests = _grouped(contest_owners, contests, len(merged))
+    for k, candidate in enumerate(merged):  # every key's spans a view: the blocks' arrays go
+        spans_k = Spans(all_spans[k])
+        phrase = _shown_form(text, spans_k) if blocks_seen[k] > 1 else candidate.phrase
+        merged[k] = replace(candidate, phrase=phrase, spans=spans_k, groups=Contests(all_contests[k]))
+    merged.sort(key=lambda c: c.spans[0])
+    return merged
+
+
+def _grouped(owners: list[np.ndarray], values: list[np.ndarray], n: int) -> list[np.ndarray]:
+    """The blocks' ``values`` split by their ``owners`` (each of ``0 .. n - 1``), keeping their
+    order within an owner: views of one sorted array. Empties both lists as it goes, so that
+    the blocks' arrays and their joined copies are not all held at once."""
+    owner = np.concatenate(owners)
+    owners.clear()
+    counts = np.bincount(owner, minlength=n)
+    order = np.argsort(owner, kind="stable")
+    del owner
+    joined = np.concatenate(values)
+    values.clear()
+    return np.split(joined[order], np.cumsum(counts)[:-1])
+
+
+def _shown_form(text: str, spans: Spans) -> str:
+    """The surface form of most of ``spans`` (then fewest capitals, then earliest)."""
+    forms = [" ".join(text[s:e].split()) for s, e in spans]
+    first_seen: dict[str, int] = {}
+    for (s, _), form in zip(spans, forms):
+        first_seen.setdefault(form, s)
+    return display_form(Counter(forms), first_seen)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

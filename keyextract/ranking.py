@@ -40,6 +40,24 @@ NESTED_PENALTY = 0.02
 ATTENTION_WEIGHT = 0.2
 
 
+# Rows of candidate vectors normalised at a time by ``cosines``: bounds its temporary copy.
+COSINE_ROWS = 4096
+
+
+def cosines(vectors: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """``(n,)`` float64 cosine of each of ``vectors`` ``(n, dim)`` to ``vector`` ``(dim,)`` (0
+    for a zero vector): scikit-learn's ``cosine_similarity``, taken ``COSINE_ROWS`` rows at a
+    time so that its normalised copy of the rows never holds all of them (a long document has
+    100,000 candidates and more: 150 MB of float32 vectors with 384 dimensions).
+    """
+    from sklearn.metrics.pairwise import cosine_similarity  # deferred: importing sklearn takes ~1 s
+
+    out = np.zeros(len(vectors))
+    for i in range(0, len(vectors), COSINE_ROWS):
+        out[i : i + COSINE_ROWS] = cosine_similarity(vectors[i : i + COSINE_ROWS], vector.reshape(1, -1))[:, 0]
+    return out
+
+
 def position_prior(first_tokens: np.ndarray, weight: float) -> np.ndarray:
     """``weight / (1 + first/150)`` per candidate, ``first`` the index of its first token in
     the document (``Candidate.first_token``). Shapes ``(n,)`` -> ``(n,)``."""
@@ -81,13 +99,19 @@ def contest_winners(relevance: np.ndarray, groups: Sequence[Sequence[int]]) -> n
     that wins any contest stays; one that enters none (Chinese, untagged) always stays.
     """
     n = len(relevance)
-    keep = np.array([not g for g in groups], dtype=bool) if n else np.zeros(0, bool)
-    best: dict[int, int] = {}
-    for k, contests in enumerate(groups):
-        for contest in contests:
-            if contest not in best or relevance[k] > relevance[best[contest]]:
-                best[contest] = k
-    keep[list(best.values())] = True
+    if n == 0:
+        return np.zeros(0, bool)
+    lengths = np.array([len(g) for g in groups], dtype=np.int64)
+    keep = lengths == 0
+    if lengths.any():
+        owner = np.repeat(np.arange(n), lengths)
+        contests = np.concatenate([np.asarray(g, dtype=np.int64) for g in groups])
+        # by contest, then most relevant, then lowest index: each contest's first row wins
+        order = np.lexsort((owner, -np.asarray(relevance, dtype=np.float64)[owner], contests))
+        ranked = contests[order]
+        first = np.ones(len(order), bool)
+        first[1:] = ranked[1:] != ranked[:-1]
+        keep[owner[order[first]]] = True
     return keep
 
 
@@ -152,9 +176,7 @@ def length_offsets(doc_vector: np.ndarray, candidate_vectors: np.ndarray, length
     """
     if len(candidate_vectors) == 0:
         return np.zeros(0)
-    from sklearn.metrics.pairwise import cosine_similarity
-
-    cosine = cosine_similarity(candidate_vectors, doc_vector.reshape(1, -1))[:, 0]
+    cosine = cosines(candidate_vectors, doc_vector)
     lengths = np.asarray(lengths)
     offsets = np.empty(len(cosine))
     for length in np.unique(lengths):
@@ -196,9 +218,7 @@ def mmr(
     n = len(candidate_vectors)
     if n == 0 or top_n == 0:
         return []
-    from sklearn.metrics.pairwise import cosine_similarity  # deferred: importing sklearn takes ~1 s
-
-    relevance = cosine_similarity(candidate_vectors, doc_vector.reshape(1, -1))[:, 0]
+    relevance = cosines(candidate_vectors, doc_vector)
     if prior is not None:
         relevance = relevance + prior
     top_n = min(top_n, n)
@@ -208,7 +228,7 @@ def mmr(
         order = np.lexsort((np.arange(n), -relevance))[:top_n]
         return [(int(i), float(relevance[i])) for i in order]
     def similarity(i: int) -> np.ndarray:  # one row at a time: an (n, n) matrix grows as n^2
-        return cosine_similarity(candidate_vectors, candidate_vectors[i : i + 1])[:, 0]
+        return cosines(candidate_vectors, candidate_vectors[i])
 
     selected = [int(np.argmax(relevance))]
     remaining = np.ones(n, bool)

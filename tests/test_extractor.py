@@ -153,7 +153,7 @@ def test_isolated_mode_encodes_alone_only_the_shortlist(en_model_dir, monkeypatc
     # the 14 candidates that score best with their in-context vectors, in document order
     (encoder,) = ke.encoders_.values()
     (doc,) = encoder.encode([text], False, spans=[[c.spans for c in candidates]], attention=True)
-    cheap = sum(ke._score_parts(ke._prepare(text), doc, candidates, doc.pooled).values())
+    cheap = sum(ke._score_parts(ke._prepare(text), doc, candidates, doc.pooled, doc.pooled_attention).values())
     assert calls == [[candidates[i].phrase for i in shortlist(cheap, 14)]]
     assert len(calls[0]) == 14
     # a shortlisted candidate's score and parts are those the exhaustive run gives it
