@@ -531,9 +531,9 @@ def _merged(text: str, blocks: Iterable[list[Candidate]]) -> list[Candidate]:
     (then fewest capitals, then earliest) shown.
 
     Only one block's candidates are held at a time: of each block, the candidates of new keys
-    and the occurrences and contests of all, as flat integer arrays (24 bytes an occurrence
-    with its contest). At the end these are sorted by key once and each candidate's spans and
-    contests are views of the two sorted arrays.
+    are kept, and the occurrences and contests of all as flat integer arrays with their keys
+    (32 bytes an occurrence with its contest). At the end these are sorted by key once, and
+    each candidate's spans and contests are views of the two sorted arrays (24 bytes).
     """
     index: dict[str, int] = {}
     merged: list[Candidate] = []

@@ -73,8 +73,8 @@ def frequency_prior(counts: np.ndarray, weight: float) -> np.ndarray:
 def attention_prior(attention: np.ndarray, weight: float = ATTENTION_WEIGHT) -> np.ndarray:
     """``weight * z(log attention)`` per candidate: the z-score within the document of the log
     of the last-layer attention its tokens receive, summed over its occurrences
-    (``encoder.span_attention``; SAMRank's global attention, Kang & Shin 2023). Shapes ``(n,)``
-    -> ``(n,)``; all zeros when the document has fewer than two candidates, no attention (an
+    (``TokenVectors.pooled_attention``, or ``encoder.span_attention`` of token outputs;
+    SAMRank's global attention, Kang & Shin 2023). Shapes ``(n,)`` -> ``(n,)``; all zeros when the document has fewer than two candidates, no attention (an
     encoder without a probe-able attention layer) or equal values.
 
     Summing over tokens and occurrences favours phrases the encoder attends to often and long;

@@ -23,12 +23,6 @@ class _Packed(Sequence):
         array = np.asarray(items if isinstance(items, np.ndarray) else list(items), dtype=np.int64)
         self.array = array.reshape(-1, self._width) if self._width else array.reshape(-1)
 
-    @classmethod
-    def concatenate(cls, parts: Sequence[_Packed]):
-        """The values of ``parts``, one after the other."""
-        empty = np.zeros((0, cls._width) if cls._width else 0, np.int64)
-        return cls(np.concatenate([p.array for p in parts]) if parts else empty)
-
     def shifted(self, by: int):
         """These values plus ``by``."""
         return type(self)(self.array + by)

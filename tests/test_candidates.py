@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from keyextract import segmentation
 from keyextract.candidates import extract_candidates
 from keyextract.segmentation import segment
 from keyextract.stopwords import load_stopwords
+from keyextract.types import Contests, Spans
 
 STOP = load_stopwords("en") | load_stopwords("zh")
 
@@ -332,3 +334,17 @@ def test_urls_inside_chinese_text_are_not_cut_into_candidates() -> None:
     # 详情请 and 访问 are verbs: a phrase of verbs alone is no noun phrase
     text = "详情请访问https://example.com/honda-civic-2014了解二手汽车价格"
     assert candidates(text) == [("汽车", [(45, 47)]), ("汽车价格", [(45, 49)]), ("价格", [(47, 49)])]
+
+
+def test_occurrences_are_packed_and_read_as_lists_of_int_pairs() -> None:
+    text = "Neural networks help. Deep neural networks help more. Neural networks again."
+    (nn,) = [c for c in extract_candidates(text, segment(text), STOP, 5) if c.key == "neural network"]
+    # one int64 array per candidate (16 bytes an occurrence), not a list of tuples
+    assert isinstance(nn.spans, Spans) and nn.spans.array.dtype == np.int64 and nn.spans.array.shape == (3, 2)
+    assert np.asarray(nn.spans) is nn.spans.array  # the encoder reads them without a copy
+    assert nn.spans == [(0, 15), (27, 42), (54, 69)] and nn.spans != [(0, 15)]
+    assert nn.spans[1] == (27, 42) and all(type(v) is int for span in nn.spans for v in span)
+    assert nn.spans[1:] == Spans([(27, 42), (54, 69)]) and nn.spans.shifted(10)[0] == (10, 25)
+    assert isinstance(nn.groups, Contests) and nn.groups == [0, 1, 2] and 1 in nn.groups
+    assert not Contests() and Contests([0])  # truth is length, as for a list (not numpy's)
+    assert repr(nn.groups) == "Contests([0, 1, 2])"

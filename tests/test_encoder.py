@@ -11,6 +11,7 @@ import torch
 from keyextract import encoder as encoder_module
 from keyextract.encoder import Encoder, TokenVectors, pool_spans
 from keyextract.errors import ModelLoadError
+from keyextract.types import Spans
 
 from conftest import EN_WINDOW, read_dev
 
@@ -190,16 +191,20 @@ def test_spans_pooled_window_by_window_equal_pool_spans(en: Encoder) -> None:
     words = [(m.start(), m.end()) for m in re.finditer(r"\S+", long_text)]
     items = [[words[0]], [words[10], words[500]], [(words[60][0], words[200][1])], [(len(long_text), len(long_text))],
              [w for w in words[::25]]]
-    spans = [items, [[(0, 6)], [(7, 15), (16, 21)]]]
-    kept = en.encode([long_text, short], batch_size=3)
-    pooled = en.encode([long_text, short], with_tokens=False, batch_size=3, spans=spans)
+    spans = [items, [Spans([(0, 6)]), Spans([(7, 15), (16, 21)])]]  # lists of pairs, or packed
+    kept = en.encode([long_text, short], batch_size=3, attention=True)
+    pooled = en.encode([long_text, short], with_tokens=False, batch_size=3, spans=spans, attention=True)
     for tv, streamed, spans_of_text in zip(kept, pooled, spans):
+        # nothing per token is kept: the attention too is summed per item as windows go
         assert streamed.vectors.shape == (0, en.dim) and streamed.offsets.shape == (0, 2)
+        assert streamed.attention.shape == (0,) and tv.attention.shape == (len(tv.offsets),)
         np.testing.assert_allclose(streamed.doc_vector, tv.doc_vector, atol=1e-6)
         vectors, found = pool_spans(tv, spans_of_text)
         assert streamed.found.tolist() == found.tolist()
         np.testing.assert_allclose(streamed.pooled, vectors, atol=2e-5)
+        np.testing.assert_allclose(streamed.pooled_attention, encoder_module.span_attention(tv, spans_of_text), rtol=1e-5)
     assert pooled[0].found.tolist() == [True, True, True, False, True]
+    assert pooled[0].pooled_attention[3] == 0 and (np.delete(pooled[0].pooled_attention, 3) > 0).all()
 
 
 @pytest.mark.parametrize("name", ["/nonexistent/model/dir", "./tests"])
