@@ -627,14 +627,14 @@ def _occurrences(offsets: np.ndarray, spans_per_item: Sequence[Sequence[tuple[in
     if len(flat) == 0 or len(offsets) == 0:
         empty = np.zeros(0, np.int64)
         return empty, empty, empty
-    first, width = _token_ranges(offsets, flat)
+    first, width = _token_ranges(_token_bounds(offsets), flat)
     return np.repeat(np.arange(len(spans_per_item)), lengths), first, width
 
 
-def _token_ranges(offsets: np.ndarray, flat: np.ndarray, bounds: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _token_ranges(bounds: tuple[np.ndarray, np.ndarray], flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(first, width)`` of each span of ``flat`` ``(n, 2)``: its first token and its number of
-    tokens, given the tokens' ``offsets`` (and, when already made, ``_token_bounds(offsets)``)."""
-    starts, ends = bounds if bounds is not None else _token_bounds(offsets)
+    tokens, given the tokens' ``_token_bounds``."""
+    starts, ends = bounds
     needles = flat.astype(starts.dtype)  # searching int32 tokens for int64 spans would copy the tokens
     first = np.searchsorted(ends, needles[:, 0], side="right")  # first token ending after span start
     last = np.searchsorted(starts, needles[:, 1], side="left")  # tokens starting before span end
@@ -690,7 +690,7 @@ class _SpanPool:
             row = 0
             for lo in range(0, n_items, POOL_ITEMS):
                 _, flat = _flat_spans(spans_per_item[lo : lo + POOL_ITEMS])
-                first[row : row + len(flat)], width[row : row + len(flat)] = _token_ranges(offsets, flat, bounds)
+                first[row : row + len(flat)], width[row : row + len(flat)] = _token_ranges(bounds, flat)
                 row += len(flat)
             del bounds
         self.counts = np.bincount(owner, weights=width, minlength=n_items)
