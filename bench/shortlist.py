@@ -60,7 +60,7 @@ BOUND = 0.3  # points of micro F1@k a shortlist may lose against every candidate
 CHUNK = 32  # documents per document pass
 
 
-def replay_data(extractor, records: list[dict], top: int) -> list[dict | None]:
+def replay_data(extractor, records: list[dict]) -> list[dict | None]:
     """Per record: every candidate's in-context relevance, isolated similarity and vector,
     priors, contests and spans (None for a text without candidates), and encoder positions."""
     from keyextract.ranking import cosines
@@ -183,7 +183,7 @@ def measure(name: str, lang: str, records: list[dict], top: int, sizes, slacks, 
     exhaustive = KeywordExtractor(model, lang=lang, device="cpu", exhaustive=True)
     extractor.extract(records[0]["text"][:300], top_n=top)  # loads the encoder and the tagger
     default = SHORTLIST_FACTOR * top + SHORTLIST_MARGIN
-    data = replay_data(extractor, records, top)
+    data = replay_data(extractor, records)
     problems = self_check(extractor, exhaustive, records[:check], data[:check], top, default)
     if problems:
         raise SystemExit(f"{name}: the replay does not reproduce extract_batch:\n" + "\n".join(problems[:5]))
