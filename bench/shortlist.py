@@ -41,14 +41,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import shlex
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-from benchmarks_md import publish, replace_section
+from benchmarks_md import command_line, emit, parse_per_set, per_set_parser
 from quality import DEFAULT_LIMITS, LANG_OF_SET, e5_dir, machine, minilm_dir, read_set, revision
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -283,46 +282,32 @@ def render(report: dict) -> str:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sets", help=f"comma-separated (default all): {','.join(SETS)}")
-    parser.add_argument("--limit", type=int, help="first N documents of every set (default: bench/quality.py's per set)")
-    parser.add_argument("--top", type=int, default=10, help="top_n extracted and k scored (default 10)")
+    parser = per_set_parser(__doc__.split("\n")[0], SETS)
     parser.add_argument("--sizes", default="15,20,25", help="fixed shortlist sizes besides the default (default 15,20,25)")
     parser.add_argument("--slacks", default="0,0.05", help="slacks of the adaptive policy (default 0,0.05)")
     parser.add_argument("--check", type=int, default=20, help="documents per set checked against extract_batch (default 20)")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
-    parser.add_argument("--no-write", action="store_true", help="print only")
-    parser.add_argument("--render", metavar="JSON", type=Path, help="rebuild the section from a saved run; measure nothing")
-    args = parser.parse_args(argv)
-    args.sets = [s.strip() for s in (args.sets or ",".join(SETS)).split(",") if s.strip()]
-    unknown = sorted(set(args.sets) - set(SETS))
-    if unknown:
-        parser.error(f"--sets: unknown {', '.join(unknown)}; choose from {','.join(SETS)}")
+    args = parse_per_set(parser, argv, SETS)
     try:
         args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
         args.slacks = [float(s) for s in args.slacks.split(",") if s.strip()]
     except ValueError:
         parser.error("--sizes takes integers and --slacks numbers, comma-separated")
-    if args.top < 1 or (args.limit is not None and args.limit < 1) or any(s < 1 for s in args.sizes) or args.check < 0:
-        parser.error("--top, --limit and --sizes must be >= 1, --check >= 0")
+    if any(s < 1 for s in args.sizes) or args.check < 0:
+        parser.error("--sizes must be >= 1, --check >= 0")
     return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.render:
-        section = render(json.loads(args.render.read_text(encoding="utf-8")))
-        print(section)
-        if not args.no_write:
-            replace_section(SECTION, section, BENCHMARKS_MD)
+        emit(SECTION, render(json.loads(args.render.read_text(encoding="utf-8"))), BENCHMARKS_MD, not args.no_write)
         return 0
     import torch
 
     torch.set_num_threads(args.threads)
     started = time.perf_counter()
-    given = sys.argv[1:] if argv is None else list(argv)
     report = {
-        "command": "python bench/shortlist.py" + (" " + shlex.join(given) if given else ""),
+        "command": command_line("bench/shortlist.py", argv),
         "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "commit": revision(),
         "machine": machine(),
@@ -335,10 +320,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         records = read_set(name, args.limit or DEFAULT_LIMITS[name])
         report["sets"][name] = measure(name, SETS[name], records, args.top, args.sizes, args.slacks, args.check)
     report["total_seconds"] = time.perf_counter() - started
-    section = render(report)
-    print(section)
-    if not args.no_write:
-        publish(SECTION, section, BENCHMARKS_MD, report, RESULTS_JSON)
+    emit(SECTION, render(report), BENCHMARKS_MD, not args.no_write, report, RESULTS_JSON)
     return 0
 
 

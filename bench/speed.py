@@ -73,7 +73,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from benchmarks_md import publish, replace_section
+from benchmarks_md import emit, replace_section
 
 from keyextract.extractor import DEFAULT_BATCH_SIZE as BATCH_SIZE  # the floor batches as keyextract does
 
@@ -976,10 +976,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report["version"] = version_time()
     report["total_seconds"] = time.perf_counter() - started
     report["targets"] = compute_targets(report)
-    section = render(report)
-    print(section)
-    if not args.no_write:
-        publish(SECTION, section, BENCHMARKS_MD, report, RESULTS_JSON)
+    emit(SECTION, render(report), BENCHMARKS_MD, not args.no_write, report, RESULTS_JSON)
     return 0
 
 

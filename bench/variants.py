@@ -32,13 +32,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import shlex
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks_md import publish, replace_section
+from benchmarks_md import command_line, emit, parse_per_set, per_set_parser
 from quality import DEFAULT_LIMITS, LANG_OF_SET as SETS, e5_dir, machine, minilm_dir, read_set, revision
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,37 +121,20 @@ def render(report: dict) -> str:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sets", help=f"comma-separated (default all): {','.join(SETS)}")
-    parser.add_argument("--limit", type=int, help="first N documents of every set (default: bench/quality.py's per set)")
-    parser.add_argument("--top", type=int, default=10, help="top_n extracted and k scored (default 10)")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
-    parser.add_argument("--no-write", action="store_true", help="print only")
-    parser.add_argument("--render", metavar="JSON", type=Path, help="rebuild the section from a saved run; measure nothing")
-    args = parser.parse_args(argv)
-    args.sets = [s.strip() for s in (args.sets or ",".join(SETS)).split(",") if s.strip()]
-    unknown = sorted(set(args.sets) - set(SETS))
-    if unknown:
-        parser.error(f"--sets: unknown {', '.join(unknown)}; choose from {','.join(SETS)}")
-    if args.top < 1 or (args.limit is not None and args.limit < 1):
-        parser.error("--top and --limit must be >= 1")
-    return args
+    return parse_per_set(per_set_parser(__doc__.split("\n")[0], SETS), argv, SETS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.render:
-        section = render(json.loads(args.render.read_text(encoding="utf-8")))
-        print(section)
-        if not args.no_write:
-            replace_section(SECTION, section, BENCHMARKS_MD)
+        emit(SECTION, render(json.loads(args.render.read_text(encoding="utf-8"))), BENCHMARKS_MD, not args.no_write)
         return 0
     import torch
 
     torch.set_num_threads(args.threads)
     started = time.perf_counter()
     report = {
-        "command": "python bench/variants.py" + (" " + shlex.join(sys.argv[1:] if argv is None else argv) if (sys.argv[1:] if argv is None else argv) else ""),
+        "command": command_line("bench/variants.py", argv),
         "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "commit": revision(),
         "machine": machine(),
@@ -166,10 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"[{time.perf_counter() - started:6.0f}s] {name}: {variant} ...", file=sys.stderr)
             entry["variants"][variant] = measure(name, SETS[name], records, variant, args.top)
     report["total_seconds"] = time.perf_counter() - started
-    section = render(report)
-    print(section)
-    if not args.no_write:
-        publish(SECTION, section, BENCHMARKS_MD, report, RESULTS_JSON)
+    emit(SECTION, render(report), BENCHMARKS_MD, not args.no_write, report, RESULTS_JSON)
     return 0
 
 
