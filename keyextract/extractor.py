@@ -12,13 +12,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .candidates import display_form, extract_candidates, untagged_candidates
+from .candidates import display_form, extract_candidates, noun_lemma, untagged_candidates
 from .chinese import UserDictEntry, load_user_dict
 from .languages import UNTAGGED, detect_language, handled_language, language_note, validate_lang
 from .markup import MARKUP_MODES, Extracted, extract_text, looks_like_markup, mark_line_breaks
 from .progress import progress_bar
 from .ranking import (
-    ATTENTION_WEIGHT, attention_prior, contest_winners, cosines, frequency_prior, length_offsets, mmr, nested_pairs,
+    ATTENTION_WEIGHT, attention_prior, contest_winners, cosines, frequency_prior, length_offsets, mmr, nesting_units,
     position_prior, shortlist, specificity_prior,
 )
 from .segmentation import segment
@@ -107,6 +107,11 @@ class KeywordExtractor:
             ``keyextract.languages`` logger: INFO when handled, WARNING when keyextract has no
             stopword list for it (its candidates are then plain n-grams between punctuation).
         diversity: MMR trade-off in [0, 1]; 0 ranks by relevance alone.
+        keep_nested: list phrases nested in (or holding) a phrase already listed, such as
+            ``garbage collection`` after ``incremental garbage collection`` or 半导体 after
+            半导体产业. By default (False) of a phrase and its parts only the most relevant is
+            listed (``ranking.mmr``), so a document with few candidates may get fewer than
+            ``top_n``. One phrase is never listed twice (in two surface forms), either way.
         max_words: longest candidate phrase, in words (in a language without a tagger, words
             that are not stopwords: a linker such as the ``de`` of ``força de paz`` does not
             count); ``None`` (default): 5 for English (``DEFAULT_MAX_WORDS``), 3 otherwise.
@@ -156,6 +161,7 @@ class KeywordExtractor:
         lang: str = "auto",
         *,
         diversity: float = DEFAULT_DIVERSITY,
+        keep_nested: bool = False,
         max_words: int | None = None,
         mode: str = DEFAULT_MODE,
         exhaustive: bool = False,
@@ -173,6 +179,7 @@ class KeywordExtractor:
         self.model = model
         self.lang = lang
         self.diversity = diversity
+        self.keep_nested = keep_nested
         self.max_words = max_words
         self.mode = mode
         self.exhaustive = exhaustive
@@ -267,6 +274,8 @@ class KeywordExtractor:
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
         if not 0.0 <= self.diversity <= 1.0:
             raise ValueError(f"diversity must be in [0, 1], got {self.diversity}")
+        if not isinstance(self.keep_nested, bool):
+            raise ValueError(f"keep_nested must be True or False, got {self.keep_nested!r}")
         for name in ("position_weight", "frequency_weight", "attention_weight"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0.0 <= value <= 10.0:
@@ -451,15 +460,14 @@ class KeywordExtractor:
             winners = contest_winners(relevance, [c.groups for c in kept])
             kept = [c for c, ok in zip(kept, winners) if ok]
             parts = {name: values[winners] for name, values in parts.items()}
-            vectors = vectors[winners]
-            prior = sum(values for name, values in parts.items() if name != "similarity")
-            nested = nested_pairs([c.spans for c in kept]) if handled_language(doc.lang) != "en" else None
-            picks = mmr(enc.doc_vector, vectors, top_n, self.diversity, prior, nested)
+            vectors, relevance = vectors[winners], relevance[winners]
+            word_form = noun_lemma if handled_language(doc.lang) in ("en", "zh") else None
+            units = [nesting_units(c.key, word_form) for c in kept]
+            picks = mmr(relevance, vectors, top_n, self.diversity, units, self.keep_nested)
             span = doc.markup.span if doc.markup is not None else lambda start, end: (start, end)
             keywords = []
             for i, score in picks:
                 shown = {name: round(float(values[i]), 6) for name, values in parts.items()}
-                shown["nested"] = round(score - float(sum(values[i] for values in parts.values())), 6) + 0.0  # no -0.0
                 keywords.append(Keyword(kept[i].phrase, round(score, 6), tuple(span(*s) for s in kept[i].spans), shown))
             results.append(keywords)
         return results
@@ -467,7 +475,7 @@ class KeywordExtractor:
     def _score_parts(
         self, doc: _Prepared, enc, candidates: list[Candidate], vectors: np.ndarray, attention: np.ndarray | None
     ) -> dict[str, np.ndarray]:
-        """Each candidate's relevance in parts (``Keyword.parts`` but ``nested``), ``(n,)`` each.
+        """Each candidate's relevance in parts (``Keyword.parts``), ``(n,)`` each.
 
         ``vectors``: the candidates' ``(n, dim)``; ``attention``: the last-layer attention their
         tokens receive in the document pass (``(n,)``, ``TokenVectors.pooled_attention``), or

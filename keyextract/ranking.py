@@ -7,7 +7,10 @@ the document (SAMRank, Kang & Shin 2023). Of the contenders for one English noun
 phrase and its sub-spans, ``Candidate.groups``) only the most relevant is kept
 (``contest_winners``). MMR (Carbonell & Goldstein, 1998) then picks, one at a time, the
 candidate that maximises ``(1 - diversity) * relevance - diversity * max sim(candidate,
-already picked)``.
+already picked)``. A list never shows one phrase twice (two surface forms of one phrase), nor,
+by default, a phrase nested in another it shows (``nesting_units``, ``mmr``): of a phrase and
+its parts (半导体产业, 半导体; incremental garbage collection, garbage collection) only the most
+relevant is listed.
 
 For candidates that are plain n-grams (languages without a tagger) the cosine is first centred
 by phrase length (``length_offsets``): a mean-pooled phrase vector of more words lies closer to
@@ -16,7 +19,8 @@ the document's whatever the words, so each length competes against its own avera
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -27,12 +31,6 @@ POSITION_SCALE = 150.0
 # most common word over the median IDF): on CSL it lifted F1@5 by 0.7 points (weights 0.05 to
 # 0.1 alike; 0.2 lost at F1@5). English candidates all have specificity 1: no effect there.
 SPECIFICITY_WEIGHT = 0.05
-# Score taken off a candidate nested in (or holding) a candidate already picked, with
-# diversity 0: 半导体 after 半导体产业 (with diversity > 0 MMR skips nested candidates). Small on purpose: CSL's gold holds almost no nested pairs, yet removing every
-# nested candidate from the top cost 2.6 F1@5 points (the container and its part hedge the
-# phrase boundary); 0.02 lifted F1@5 by 0.24 and cut nested pairs in the top 5 from 3.15 to
-# 2.35 a document (0.05 cut them to 1.3 and lost 0.5).
-NESTED_PENALTY = 0.02
 # Weight of the attention prior (``attention_prior``): a z-score, so the weight is in standard
 # deviations of the document's candidates whatever the encoder's attention scale. Measured on
 # the English dev sets with all-MiniLM-L6-v2 (micro F1@10, with contending sub-spans): 0.1, 0.2
@@ -138,34 +136,6 @@ def specificity_prior(specificity: np.ndarray) -> np.ndarray:
     return SPECIFICITY_WEIGHT * (np.asarray(specificity, dtype=np.float64) - 1.0)
 
 
-def nested_pairs(spans_per_candidate: Sequence[Sequence[tuple[int, int]]]) -> np.ndarray:
-    """``(n, n)`` symmetric sparse bool matrix (``scipy.sparse.csr_matrix``): True where an
-    occurrence of one candidate lies inside an occurrence of the other (character spans).
-
-    These are the windows that proposing sub-spans of a phrase opens onto it: 半导体 and
-    台湾半导体 inside 台湾半导体产业. Candidates that occur apart (English ``networks`` in one
-    sentence, ``neural networks`` in another) are not nested: English candidates are whole
-    noun phrases, and there the key-based alternative cost 0.5 F1@5 on KDD. One sweep over the
-    spans sorted by start, keeping those still open.
-    """
-    from scipy import sparse
-
-    n = len(spans_per_candidate)
-    pairs: set[tuple[int, int]] = set()
-    order = sorted((s, -e, j) for j, spans in enumerate(spans_per_candidate) for s, e in spans)
-    open_spans: list[tuple[int, int]] = []  # (end, candidate) of spans that started earlier
-    for start, neg_end, j in order:
-        end = -neg_end
-        open_spans = [(e, i) for e, i in open_spans if e > start]
-        for e, i in open_spans:  # started at or before ``start``; longer if it started there
-            if e >= end and i != j:
-                pairs.update(((i, j), (j, i)))
-        open_spans.append((end, j))
-    rows, cols = (np.array(side, dtype=np.int64) for side in zip(*pairs)) if pairs else (np.zeros(0, np.int64),) * 2
-    # sparse: a dense (n, n) matrix took 1.6 GB for the 40,000 candidates of a 4 MB text
-    return sparse.csr_matrix((np.ones(len(rows), bool), (rows, cols)), shape=(n, n))
-
-
 def length_offsets(doc_vector: np.ndarray, candidate_vectors: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Per candidate, minus the mean cosine to the document of the candidates of its length.
 
@@ -185,88 +155,120 @@ def length_offsets(doc_vector: np.ndarray, candidate_vectors: np.ndarray, length
     return offsets
 
 
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
+_UNIT_RE = re.compile(f"[{_HAN}]|[^\\s{_HAN}]+")
+
+
+def nesting_units(key: str, word_form: Callable[[str], str] | None = None) -> tuple[str, ...]:
+    """The units in which one phrase is found inside another: each Chinese character, and each
+    other run of non-space characters (a word, ``C++``, ``time-based``), put in ``word_form``
+    (a lemmatizer's or stemmer's) when given. ``key`` is a candidate's key (case-folded,
+    simplified script, half-width). ``"neural networks"`` -> ``("neural", "network")`` with a
+    noun lemmatizer; ``"python调用"`` -> ``("python", "调", "用")``.
+    """
+    units = _UNIT_RE.findall(key)
+    if word_form is not None:
+        units = [u if len(u) == 1 and not u.isascii() else word_form(u) for u in units]
+    return tuple(units)
+
+
+def _inner(units: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+    """Every contiguous run of ``units`` shorter than the whole."""
+    n = len(units)
+    for length in range(1, n):
+        for i in range(n - length + 1):
+            yield units[i : i + length]
+
+
+class _Listed:
+    """The phrases picked so far, and whether another may join them (``allows``).
+
+    A phrase may not join when its units equal a pick's (the same phrase, another surface form:
+    ``algorithm`` after ``algorithms``), nor, unless ``keep_nested``, when they are a contiguous
+    run of a pick's units or contain a pick's (``garbage collection`` and ``incremental garbage
+    collection``; 半导体 and 台湾半导体产业).
+    """
+
+    def __init__(self, units: Sequence[tuple[str, ...]], keep_nested: bool) -> None:
+        self.units, self.keep_nested = units, keep_nested
+        self.picked: set[tuple[str, ...]] = set()
+        self.inside_picked: set[tuple[str, ...]] = set()
+
+    def allows(self, i: int) -> bool:
+        units = self.units[i]
+        if units in self.picked:
+            return False
+        if self.keep_nested:
+            return True
+        return units not in self.inside_picked and not any(run in self.picked for run in _inner(units))
+
+    def add(self, i: int) -> None:
+        self.picked.add(self.units[i])
+        if not self.keep_nested:
+            self.inside_picked.update(_inner(self.units[i]))
+
+
 def mmr(
-    doc_vector: np.ndarray,
-    candidate_vectors: np.ndarray,
+    relevance: np.ndarray,
+    candidate_vectors: np.ndarray | None,
     top_n: int,
     diversity: float = 0.0,
-    prior: np.ndarray | None = None,
-    nested: np.ndarray | None = None,
+    units: Sequence[tuple[str, ...]] | None = None,
+    keep_nested: bool = False,
 ) -> list[tuple[int, float]]:
-    """Select ``top_n`` candidates; return ``(index, score)``, best score first.
+    """Select up to ``top_n`` candidates; return ``(index, relevance)``, most relevant first.
 
-    Relevance is the cosine to the document plus ``prior`` (if given). ``diversity`` in
-    [0, 1]: 0 is pure relevance ranking; above 0, MMR decides *which* candidates are selected
-    (each pick maximises ``(1 - diversity) * relevance - diversity * max sim to the picks``),
-    and the selected set is returned sorted by relevance, the score callers show, as KeyBERT
-    does. Ties go to the lower index, so the order is deterministic (callers pass candidates in
-    order of first occurrence).
+    ``relevance``: ``(n,)``, each candidate's cosine to the document plus its priors.
+    ``diversity`` in [0, 1]: 0 is pure relevance ranking; above 0, MMR (Carbonell & Goldstein
+    1998) decides *which* candidates are selected (each pick maximises ``(1 - diversity) *
+    relevance - diversity * max cosine to the picks``, over ``candidate_vectors`` ``(n, dim)``,
+    which only diversity above 0 needs), and the selected set is returned sorted by relevance,
+    as KeyBERT does. Ties go to the lower index, so the order is deterministic (callers pass
+    candidates in order of first occurrence).
 
-    ``nested`` (from :func:`nested_pairs`) marks candidates that contain one another. With
-    diversity 0 the candidates are then picked one at a time by relevance minus
-    ``NESTED_PENALTY`` if nested with an earlier pick (the score returned is that
-    difference). With diversity above 0 the caller asks for different keyphrases: a candidate
-    nested with a pick is not picked while any other candidate is left. (Counting a nested
-    pair as similarity 1 was not enough: multilingual-e5's cosines between any two phrases of
-    a text are about 0.85, so 1 barely stands out, and on CSL it left 2.8 nested pairs in the
-    top 5 at diversity 0.5.)
+    ``units`` (``nesting_units`` of each candidate's key): a candidate whose units equal a
+    pick's is never selected (one phrase, two surface forms), nor, unless ``keep_nested``, one
+    nested in a pick or holding one (of a phrase and its parts, the most relevant is shown).
+    Fewer than ``top_n`` come back when no other candidate may join. Raises ``ValueError`` for
+    ``diversity`` outside [0, 1] or a negative ``top_n``.
     """
     if not 0.0 <= diversity <= 1.0:
         raise ValueError(f"diversity must be in [0, 1], got {diversity}")
     if top_n < 0:
         raise ValueError(f"top_n must be >= 0, got {top_n}")
-    n = len(candidate_vectors)
+    relevance = np.asarray(relevance, dtype=np.float64)
+    n = len(relevance)
     if n == 0 or top_n == 0:
         return []
-    relevance = cosines(candidate_vectors, doc_vector)
-    if prior is not None:
-        relevance = relevance + prior
-    top_n = min(top_n, n)
-    if diversity == 0.0 and nested is not None:
-        return _penalize_nested(relevance, nested, top_n)
+    listed = _Listed(units, keep_nested) if units is not None else None
+    selected: list[int] = []
     if diversity == 0.0:
-        order = np.lexsort((np.arange(n), -relevance))[:top_n]
-        return [(int(i), float(relevance[i])) for i in order]
-    def similarity(i: int) -> np.ndarray:  # one row at a time: an (n, n) matrix grows as n^2
-        return cosines(candidate_vectors, candidate_vectors[i])
-
-    selected = [int(np.argmax(relevance))]
+        for i in np.lexsort((np.arange(n), -relevance)).tolist():
+            if listed is None or listed.allows(i):
+                selected.append(i)
+                if listed is not None:
+                    listed.add(i)
+                if len(selected) == top_n:
+                    break
+        return [(i, float(relevance[i])) for i in selected]
     remaining = np.ones(n, bool)
-    remaining[selected[0]] = False
-    max_sim = similarity(selected[0])
-    blocked = _row(nested, selected[0]) if nested is not None else np.zeros(n, bool)
-    while len(selected) < top_n:
-        score = (1 - diversity) * relevance - diversity * max_sim
-        allowed = remaining & ~blocked if (remaining & ~blocked).any() else remaining
-        score[~allowed] = -np.inf
-        pick = int(np.argmax(score))
+    max_sim = np.zeros(n)
+    while len(selected) < top_n and remaining.any():
+        score = np.where(remaining, (1 - diversity) * relevance - diversity * max_sim, -np.inf)
+        pick = None
+        for i in np.lexsort((np.arange(n), -score)).tolist():
+            if not remaining[i]:
+                break
+            remaining[i] = False  # picked now, or blocked for good: picks only add blocks
+            if listed is None or listed.allows(i):
+                pick = i
+                break
+        if pick is None:
+            break
+        similarity = cosines(candidate_vectors, candidate_vectors[pick])
+        max_sim = similarity if not selected else np.maximum(max_sim, similarity)
         selected.append(pick)
-        remaining[pick] = False
-        np.maximum(max_sim, similarity(pick), out=max_sim)
-        if nested is not None:
-            blocked |= _row(nested, pick)
+        if listed is not None:
+            listed.add(pick)
     selected.sort(key=lambda i: (-relevance[i], i))
     return [(i, float(relevance[i])) for i in selected]
-
-
-def _penalize_nested(relevance: np.ndarray, nested: np.ndarray, top_n: int) -> list[tuple[int, float]]:
-    """Greedy picks by ``relevance - NESTED_PENALTY * (nested with a pick)``, best first.
-
-    A penalty once applied stays, so the scores of the picks never increase: the selection
-    order is the order of the scores returned. Ties go to the lower index.
-    """
-    penalty = np.zeros(len(relevance))
-    remaining = np.ones(len(relevance), bool)
-    picks: list[tuple[int, float]] = []
-    while len(picks) < top_n:
-        score = np.where(remaining, relevance - penalty, -np.inf)
-        pick = int(np.argmax(score))
-        picks.append((pick, float(score[pick])))
-        remaining[pick] = False
-        penalty[_row(nested, pick)] = NESTED_PENALTY
-    return picks
-
-
-def _row(nested, i: int) -> np.ndarray:
-    """Row ``i`` of a ``nested_pairs`` matrix (sparse, or a dense array) as a dense bool array."""
-    return nested[[i]].toarray()[0] if hasattr(nested, "toarray") else np.array(nested[i], bool)

@@ -125,7 +125,7 @@ def test_json_format(en_model_dir, en_doc):
         assert isinstance(kw["score"], float)
         # the score is the sum of its parts: a cosine and the priors
         parts = kw["parts"]
-        assert list(parts) == ["similarity", "position", "frequency", "attention", "specificity", "length", "nested"]
+        assert list(parts) == ["similarity", "position", "frequency", "attention", "specificity", "length"]
         assert kw["score"] == pytest.approx(sum(parts.values()), abs=1e-5)
         assert -1.0 <= parts["similarity"] <= 1.0 and 0.0 < parts["position"] <= 0.3
         assert parts["frequency"] == pytest.approx(0.05 * math.log(len(kw["spans"])), abs=1e-6)

@@ -27,7 +27,7 @@ def normalise(s: str) -> str:
     return " ".join(s.split()).casefold()
 
 
-PARTS = ["similarity", "position", "frequency", "attention", "specificity", "length", "nested"]
+PARTS = ["similarity", "position", "frequency", "attention", "specificity", "length"]
 
 
 def check_keywords(text: str, keywords: list[Keyword]) -> None:
@@ -37,7 +37,7 @@ def check_keywords(text: str, keywords: list[Keyword]) -> None:
         assert k.score == pytest.approx(sum(k.parts.values()), abs=1e-5)
         assert -1.0 <= k.parts["similarity"] <= 1.0 and 0.0 < k.parts["position"] <= 0.3
         assert k.parts["frequency"] == pytest.approx(0.05 * math.log(len(k.spans)), abs=1e-6)
-        assert abs(k.parts["specificity"]) < 0.5 and k.parts["nested"] in (0.0, -0.02)
+        assert abs(k.parts["specificity"]) < 0.5
         assert k.spans and all(same_phrase(text[s:e], k.phrase) for s, e in k.spans)
     assert len({normalise(k.phrase) for k in keywords}) == len(keywords)
 
@@ -184,7 +184,7 @@ def test_long_document_keeps_phrases_from_its_end(en_model_dir) -> None:
 
 
 def test_chinese_and_mixed_documents(zh_model_dir) -> None:
-    ke = KeywordExtractor(zh_model_dir)
+    ke = KeywordExtractor(zh_model_dir, keep_nested=True)  # every candidate listed
     keywords = ke.extract(ZH_TEXT, top_n=100)
     check_keywords(ZH_TEXT, keywords)
     phrases = {k.phrase for k in keywords}
@@ -218,14 +218,14 @@ def test_other_languages_get_their_stopwords_and_the_multilingual_default(en_mod
     assert ke._prepare(PT_TEXT).model == extractor_module.DEFAULT_MULTILINGUAL_MODEL == "intfloat/multilingual-e5-small"
     assert KeywordExtractor()._prepare(PT_TEXT).model == "intfloat/multilingual-e5-small"
     assert KeywordExtractor()._prepare(EN_TEXT).model == extractor_module.DEFAULT_MODELS["en"]
-    keywords = KeywordExtractor(en_model_dir, lang="pt").extract(PT_TEXT, top_n=100)
+    keywords = KeywordExtractor(en_model_dir, lang="pt", keep_nested=True).extract(PT_TEXT, top_n=100)
     check_keywords(PT_TEXT, keywords)
     phrases = {k.phrase for k in keywords}
     assert {"presidente da Câmara", "Câmara de Lisboa", "seca", "rega de jardins"} <= phrases
     # Portuguese stopwords never start or end a phrase; English-path noun phrases are gone
     assert not any(p.split()[0].casefold() in {"o", "de", "da", "um", "que"} for p in phrases)
     # the extractor's own stopwords apply to every language
-    extra = KeywordExtractor(en_model_dir, lang="pt", stopwords=["seca"]).extract(PT_TEXT, top_n=100)
+    extra = KeywordExtractor(en_model_dir, lang="pt", stopwords=["seca"], keep_nested=True).extract(PT_TEXT, top_n=100)
     assert not any("seca" in k.phrase for k in extra)
 
 
@@ -318,7 +318,7 @@ def test_score_parts_are_the_cosine_and_the_priors_recomputed(en_model_dir) -> N
         assert k.parts["similarity"] == pytest.approx(cosine, abs=1e-5)
         assert k.parts["position"] == pytest.approx(0.3 / (1 + first[k.phrase] / 150), abs=1e-6)
         assert k.parts["attention"] == pytest.approx(attention[k.phrase], abs=1e-5)
-        assert k.parts["length"] == k.parts["specificity"] == k.parts["nested"] == 0.0
+        assert k.parts["length"] == k.parts["specificity"] == 0.0
     assert k.to_dict()["parts"] == k.parts
     # the attention prior is a z-score over the candidates: it spreads both ways
     assert min(attention.values()) < 0 < max(attention.values())
