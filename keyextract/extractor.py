@@ -14,7 +14,7 @@ import numpy as np
 
 from .candidates import display_form, extract_candidates, noun_lemma, untagged_candidates
 from .chinese import UserDictEntry, load_user_dict
-from .languages import UNTAGGED, detect_language, handled_language, language_note, validate_lang
+from .languages import UNTAGGED, detect_language, handled_language, language_note, validate_lang, word_lemmatizer
 from .markup import MARKUP_MODES, Extracted, extract_text, looks_like_markup, mark_line_breaks
 from .progress import progress_bar
 from .ranking import (
@@ -343,7 +343,8 @@ class KeywordExtractor:
         if handled in ("en", "zh"):
             return extract_candidates(text, tokens, self._stopwords(), max_words), len(tokens)
         linkers = UNTAGGED[handled].linkers if handled is not None else frozenset()
-        candidates = untagged_candidates(text, tokens, self._untagged_stopwords(handled), max_words, linkers)
+        lemma = word_lemmatizer(handled) if handled is not None else None
+        candidates = untagged_candidates(text, tokens, self._untagged_stopwords(handled), max_words, linkers, lemma)
         return candidates, len(tokens)
 
     def _untagged_stopwords(self, lang: str | None) -> frozenset[str]:

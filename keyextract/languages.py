@@ -33,8 +33,9 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from .stopwords import load_stopwords
 
@@ -214,6 +215,35 @@ def handled_language(code: str) -> str | None:
     if code in TAGGED or code in UNTAGGED:
         return code
     return "zh" if code == "ja" else None
+
+
+# simplemma's codes for languages it names otherwise (Serbo-Croatian, Norwegian Bokmål).
+_SIMPLEMMA_CODES = {"hr": "hbs", "no": "nb"}
+_lemmatizer_lock = threading.Lock()
+
+
+@cache
+def word_lemmatizer(code: str) -> Callable[[str], str] | None:
+    """A function from a case-folded word of language ``code`` to its lemma, by simplemma
+    (Barbaresi, https://github.com/adbar/simplemma, MIT: dictionary lemmatization for some 50
+    languages, zero dependencies): ``"éoliennes"`` -> ``"éolienne"``, ``"soldados"`` ->
+    ``"soldado"``. Unknown words come back unchanged. ``None`` for a language simplemma does not
+    cover (Afrikaans, Basque, Bengali, Korean, Vietnamese ...): its words are compared as
+    written, case-folded. The first call for a language loads its dictionary (about 1.5 s)."""
+    import simplemma
+
+    lang = _SIMPLEMMA_CODES.get(code, code)
+    with _lemmatizer_lock:  # loads the language's dictionary once
+        try:
+            simplemma.lemmatize("a", lang=lang)
+        except ValueError:  # "Unsupported language"
+            return None
+
+    @lru_cache(maxsize=65_536)
+    def lemma(word: str) -> str:
+        return simplemma.lemmatize(word, lang=lang).casefold()
+
+    return lemma
 
 
 def language_note(code: str) -> str:

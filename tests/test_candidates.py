@@ -348,3 +348,29 @@ def test_occurrences_are_packed_and_read_as_lists_of_int_pairs() -> None:
     assert isinstance(nn.groups, Contests) and nn.groups == [0, 1, 2] and 1 in nn.groups
     assert not Contests() and Contests([0])  # truth is length, as for a list (not numpy's)
     assert repr(nn.groups) == "Contests([0, 1, 2])"
+
+
+def test_untagged_inflectional_variants_merge_by_their_lemmas() -> None:
+    from keyextract.candidates import untagged_candidates
+    from keyextract.languages import word_lemmatizer
+
+    text = "Une éolienne tourne. Les éoliennes en mer produisent. Deux parcs éoliens, un parc."
+    stopwords = load_stopwords("fr")
+    cands = untagged_candidates(text, segment(text, "fr"), stopwords, 1, frozenset(), word_lemmatizer("fr"))
+    # éolienne / éoliennes and parc / parcs are one candidate each, shown in their most frequent
+    # form (a tie: the earliest); the adjective éoliens has a lemma of its own
+    assert [(c.phrase, c.key, len(c.spans)) for c in cands] == [
+        ("éolienne", "éolienne", 2), ("tourne", "tourner", 1), ("mer", "mer", 1),
+        ("produisent", "produire", 1), ("parcs", "parc", 2), ("éoliens", "éolien", 1),
+    ]
+    # without a lemmatizer the forms stay apart
+    plain = untagged_candidates(text, segment(text, "fr"), stopwords, 1)
+    assert [c.phrase for c in plain] == ["éolienne", "tourne", "éoliennes", "mer", "produisent", "parcs", "éoliens", "parc"]
+
+
+def test_languages_simplemma_lacks_have_no_lemmatizer() -> None:
+    from keyextract.languages import word_lemmatizer
+
+    assert word_lemmatizer("pt")("soldados") == "soldado"
+    assert word_lemmatizer("hr") is not None and word_lemmatizer("no")("husene") == "hus"
+    assert word_lemmatizer("vi") is None and word_lemmatizer("eu") is None
