@@ -118,8 +118,13 @@ def _is_zh_noun(token: Token) -> bool:
 
 
 def _object_of_verb(previous: Token, token: Token) -> bool:
-    """A Latin term right after a Chinese verb is its object (``调用jieba``): a phrase breaks there."""
-    return token.kind == "term" and previous.script == "zh" and previous.pos in ZH_VERBS
+    """A Latin term next to a Chinese verb is its subject or object, not part of a phrase with
+    it: ``调用jieba`` and ``Python调用`` (``使用Python调用jieba``) break between the two. This
+    also splits the few compounds of a Latin name and a verb (``Radon变换``, ``DNA提取``: 13 of
+    the 4,455 gold keyphrases of CSL dev found in their texts)."""
+    if token.script != "zh" or previous.script != "zh":
+        return False
+    return (token.kind == "term" and previous.pos in ZH_VERBS) or (previous.kind == "term" and token.pos in ZH_VERBS)
 
 
 def _phrases_in_run(run: list[Token], roles: list[str], max_words: int) -> Iterable[tuple[int, int]]:
