@@ -1,0 +1,181 @@
+"""Per-candidate features of every dev set, computed once and cached, for replaying the ranking.
+
+    python bench/features.py                       # every set in full (papers: see PAPER_LIMITS)
+    python bench/features.py --sets inspec_dev --limit 50
+
+For each document of a set this runs keyextract's own stages (``KeywordExtractor._prepare``: markup,
+language, segmentation, candidates) and its encoder's document pass (in-context phrase vectors
+and the last-layer attention, ``Encoder.encode(spans=...)``), encodes *every* candidate alone
+(``Encoder.embed``, what ``exhaustive=True`` does), and stores per candidate what the ranking
+and a learned ranker can use:
+
+- ``sim_context`` / ``sim_isolated``: cosine to the document vector of the in-context and of the
+  isolated phrase vector;
+- ``first``, ``last``: index of the first word of its first and last occurrence; ``count``;
+- ``attention``: last-layer attention its tokens receive, summed over occurrences (SAMRank);
+- ``specificity`` (Chinese), ``words`` (length in words; Chinese: jieba words),
+  ``groups`` (the English noun-phrase contests it enters), ``spans``;
+- English: the Penn Treebank tags of its first occurrence (``tags``);
+- ``gold``: whether the phrase matches a gold keyphrase by the evaluation's normalisation.
+
+and per document the number of tokens, the first line's token count, and the gold list. The
+ranking is then replayed offline from these arrays (``bench/defaults.py``), without encoding
+again. Output: ``bench/.cache/features/<set>.pkl`` (a list of dicts, one a document), keyed by
+the commit of ``keyextract/`` and ``data/`` it was computed with.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import pickle
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from quality import LANG_OF_SET, e5_dir, minilm_dir, read_set
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "bench" / ".cache" / "features"
+# Long papers: the first N of each set (all of them take hours with every candidate encoded
+# alone on one core; these are fixed samples, the same in every run).
+PAPER_LIMITS = {"semeval2010_train": 60, "nguyen2007": 80}
+CHUNK = 16  # documents per document pass
+
+
+def source_revision() -> str:
+    """The commit of keyextract/ and data/, with ``+dirty`` when they have uncommitted changes."""
+    rev = subprocess.run(["git", "log", "-1", "--format=%h", "--", "keyextract", "data"], cwd=ROOT,
+                         capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", "keyextract", "data"], cwd=ROOT,
+                           capture_output=True, text=True).stdout.strip()
+    return rev + ("+dirty" if dirty else "")
+
+
+def _tags_of(tokens, spans) -> list[list[str]]:
+    """Penn Treebank tags of the tokens inside each span's first occurrence."""
+    starts = [t.start for t in tokens]
+    out = []
+    for s, e in spans:
+        i = bisect.bisect_left(starts, s)
+        tags = []
+        while i < len(tokens) and tokens[i].end <= e:
+            tags.append(tokens[i].pos or "")
+            i += 1
+        out.append(tags)
+    return out
+
+
+def document_features(extractor, encoder, docs, records) -> list[dict]:
+    """Features of each prepared document of one chunk (see the module docstring)."""
+    from keyextract.evaluation import normalize_phrase
+    from keyextract.ranking import cosines
+    from keyextract.segmentation import segment
+
+    encoded = encoder.encode([d.text for d in docs], False, extractor.batch_size,
+                             spans=[[c.spans for c in d.candidates] for d in docs], attention=True)
+    out = []
+    for doc, enc, record in zip(docs, encoded, records):
+        cands = doc.candidates
+        phrases = [c.phrase for c in cands]
+        isolated = encoder.embed(phrases, extractor.batch_size)
+        tokens = segment(doc.text, doc.lang if doc.lang in ("en", "zh") else doc.lang)
+        starts = [t.start for t in tokens]
+        first_line_end = doc.text.find("\n")
+        title_tokens = bisect.bisect_left(starts, first_line_end) if first_line_end >= 0 else 0
+        gold = {normalize_phrase(g, doc.lang) for g in record["keyphrases"]}
+        gold.discard("")
+        first_spans = [c.spans[0] for c in cands]
+        last_spans = [c.spans[len(c.spans) - 1] for c in cands]
+        tags = _tags_of(tokens, first_spans) if doc.lang in ("en", "zh") else [[] for _ in cands]
+        if doc.lang == "zh":
+            words = np.array([max(len(t), 1) for t in tags])
+        else:
+            words = np.array([len(c.key.split()) for c in cands])
+        pooled = enc.pooled if enc.found.all() else np.where(enc.found[:, None], enc.pooled, 0)
+        out.append({
+            "id": record.get("id"),
+            "lang": doc.lang,
+            "n_tokens": len(tokens),
+            "title_tokens": title_tokens,
+            "gold": list(record["keyphrases"]),
+            "phrases": phrases,
+            "keys": [c.key for c in cands],
+            "sim_context": cosines(pooled, enc.doc_vector).astype(np.float32),
+            "sim_isolated": cosines(isolated, enc.doc_vector).astype(np.float32),
+            "found": np.asarray(enc.found, bool),
+            "first": np.array([c.first_token for c in cands], np.int64),
+            "last": np.array([bisect.bisect_left(starts, s) for s, _ in last_spans], np.int64),
+            "count": np.array([len(c.spans) for c in cands], np.int64),
+            "attention": np.asarray(enc.pooled_attention if enc.pooled_attention is not None
+                                    else np.zeros(len(cands)), np.float64),
+            "specificity": np.array([c.specificity for c in cands], np.float64),
+            "words": words,
+            "groups": [c.groups.array.copy() for c in cands],
+            "spans": [c.spans.array.copy() for c in cands],
+            "tags": tags,
+            "is_gold": np.array([normalize_phrase(p, doc.lang) in gold for p in phrases], bool),
+        })
+    return out
+
+
+def compute(name: str, limit: int | None, threads: int) -> list[dict | None]:
+    """Features of the first ``limit`` documents of set ``name`` (None for a document without candidates)."""
+    import torch
+    from keyextract import KeywordExtractor
+
+    torch.set_num_threads(threads)
+    lang = LANG_OF_SET[name]
+    model = str(minilm_dir() if lang == "en" else e5_dir())
+    extractor = KeywordExtractor(model, lang=lang, device="cpu")
+    records = read_set(name, limit)
+    extractor.extract(records[0]["text"][:300])  # loads the encoder
+    features: list[dict | None] = []
+    started = time.perf_counter()
+    for b in range(0, len(records), CHUNK):
+        chunk = records[b : b + CHUNK]
+        prepared = [extractor._prepare(r["text"]) for r in chunk]
+        with_cands = [(p, r) for p, r in zip(prepared, chunk) if p.candidates]
+        encoder = extractor._encoder(model, lang)
+        done = iter(document_features(extractor, encoder, [p for p, _ in with_cands], [r for _, r in with_cands])
+                    if with_cands else [])
+        features.extend(next(done) if p.candidates else None for p in prepared)
+        print(f"  {name}: {b + len(chunk)}/{len(records)} documents, {time.perf_counter() - started:.0f} s",
+              file=sys.stderr)
+    return features
+
+
+def cache_path(name: str) -> Path:
+    return CACHE / f"{name}.pkl"
+
+
+def load(name: str) -> dict:
+    """The cached features of set ``name``: ``{"revision", "limit", "docs": [...]}``."""
+    with open(cache_path(name), "rb") as fh:
+        return pickle.load(fh)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sets", default=",".join(LANG_OF_SET), help="comma-separated dev sets (default all)")
+    parser.add_argument("--limit", type=int, help="first N documents of every set (default: all; papers PAPER_LIMITS)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    args = parser.parse_args(argv)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    revision = source_revision()
+    for name in [s.strip() for s in args.sets.split(",") if s.strip()]:
+        limit = args.limit or PAPER_LIMITS.get(name)
+        started = time.perf_counter()
+        docs = compute(name, limit, args.threads)
+        with open(cache_path(name), "wb") as fh:
+            pickle.dump({"revision": revision, "limit": limit, "docs": docs}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        print(f"{name}: {len(docs)} documents in {time.perf_counter() - started:.0f} s (keyextract {revision})",
+              file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
