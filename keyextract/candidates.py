@@ -26,6 +26,7 @@ from .types import Candidate, Contests, Span, Spans, Token
 
 EN_NOUNS = frozenset({"NN", "NNS", "NNP", "NNPS"})
 EN_ADJECTIVES = frozenset({"JJ", "JJR", "JJS"})
+EN_PROPER_NOUNS = frozenset({"NNP", "NNPS"})
 # jieba: nouns, person/place/organisation names, other proper nouns, verbal and adjectival
 # nouns, abbreviations, set phrases (jieba tags many technical terms such as 机器翻译 "l"),
 # and Latin words inside Chinese text.
@@ -96,7 +97,7 @@ def _runs(
         role = _role(token, stopwords)
         contiguous = (
             run and token.script == run[-1].script and not token.break_before
-            and not _object_of_verb(run[-1], token)
+            and not _object_of_verb(run[-1], token) and not _sentence_start(run[-1], token)
         )
         if role == "break" or not contiguous:
             if run:
@@ -110,6 +111,28 @@ def _runs(
             run, roles = [], []
     if run:
         yield first, run, roles
+
+
+def _sentence_start(previous: Token, token: Token) -> bool:
+    """A capitalised common word right after a lowercase word starts a new sentence (or a name),
+    not the next word of a noun phrase: where a title runs into its text with no line break or
+    a full stop was lost (``... sensor networks Accurate localization is ...``,
+    ``... pairwise constraints Data clustering ...``). A common word is one LemmInflect knows;
+    names it does not know (``director Terrence Malick``) and acronyms (``US``) keep their phrase.
+    """
+    if token.script != "en" or token.kind != "word" or previous.kind != "word":
+        return False
+    word, before = token.text, previous.text
+    if not (before[:1].islower() and word[:1].isupper() and word[1:].islower() and word.isalpha()):
+        return False
+    return _is_common_word(word.lower())
+
+
+@lru_cache(maxsize=65_536)
+def _is_common_word(word: str) -> bool:
+    from lemminflect import getAllLemmas
+
+    return bool(getAllLemmas(word))
 
 
 def _is_zh_noun(token: Token) -> bool:
@@ -131,10 +154,13 @@ def _phrases_in_run(run: list[Token], roles: list[str], max_words: int) -> Itera
     """Token index ranges ``[i, j)`` of the phrases a run yields.
 
     An English run is a noun phrase: it ends in its head noun (trailing adjectives dropped)
-    and is cut to its last ``max_words`` words. It yields that whole phrase and its sub-spans of
-    two or more words that end in a noun (``neural network`` in ``deep neural network
+    and is cut to its last ``max_words`` words (or back to the start of a name those would
+    cut). It yields that whole phrase and its sub-spans of two or more words, at most
+    ``max_words``, that end in a noun (``neural network`` in ``deep neural network
     training``), which contend for the occurrence (``Candidate.groups``): the ranking keeps the
-    best-scoring contender, so a long phrase is cut where the document's meaning is. One-word
+    best-scoring contender, so a long phrase is cut where the document's meaning is. A sub-span
+    never cuts a name (a run of up to ``max_words`` proper nouns): ``director Terrence`` is not
+    one. One-word
     sub-spans are not yielded: contending, they cost 2-3 F1@10 points on Inspec, and counted as
     occurrences of the single nouns that are phrases elsewhere, every ``system`` inside longer
     phrases made ``system`` a top keyphrase of a long paper (on the first 50 Nguyen2007 papers,
@@ -162,13 +188,37 @@ def _phrases_in_run(run: list[Token], roles: list[str], max_words: int) -> Itera
     end = len(run)
     while end and roles[end - 1] != "noun":
         end -= 1
+    names = _names(run, max_words)
     begin = max(0, end - max_words)
+    while begin and names[begin - 1] and names[begin]:  # the last max_words words cut a name
+        begin -= 1
     for i in range(begin, end):
-        for j in range(i + 2, end + 1):
-            if roles[j - 1] == "noun":
+        if i > begin and names[i - 1] and names[i]:
+            continue  # would start inside a name
+        for j in range(i + 2, min(end, i + max_words) + 1):
+            if roles[j - 1] == "noun" and not (j < len(run) and names[j - 1] and names[j]):
                 yield i, j
     if end - begin == 1:
         yield begin, end
+
+
+def _names(run: list[Token], max_words: int) -> list[bool]:
+    """Per token: inside a name that a phrase of ``max_words`` can hold (a run of 2 to
+    ``max_words`` proper nouns). Longer names are cut as any phrase is."""
+    proper = [t.pos in EN_PROPER_NOUNS for t in run]
+    names = [False] * len(run)
+    k = 0
+    while k < len(run):
+        if not proper[k]:
+            k += 1
+            continue
+        j = k
+        while j < len(run) and proper[j]:
+            j += 1
+        if j - k <= max_words:
+            names[k:j] = [True] * (j - k)
+        k = j
+    return names
 
 
 def _phrase_text(text: str, start: int, end: int) -> str:

@@ -374,3 +374,31 @@ def test_languages_simplemma_lacks_have_no_lemmatizer() -> None:
     assert word_lemmatizer("pt")("soldados") == "soldado"
     assert word_lemmatizer("hr") is not None and word_lemmatizer("no")("husene") == "hus"
     assert word_lemmatizer("vi") is None and word_lemmatizer("eu") is None
+
+
+def _contenders(text: str, max_words: int = 5) -> list[str]:
+    return [c.phrase for c in extract_candidates(text, segment(text), STOP, max_words)]
+
+
+def test_a_sub_span_never_cuts_a_name() -> None:
+    text = "The legendary director Terrence Malick spoke at the New York Stock Exchange trading floor."
+    assert _contenders(text) == [
+        "legendary director", "legendary director Terrence Malick", "director Terrence Malick", "Terrence Malick",
+        "New York Stock Exchange", "New York Stock Exchange trading", "trading floor",
+    ]
+    # where the last max_words words would cut a name, the phrase reaches back to its start
+    assert _contenders("New York Stock Exchange trading volume rose.", 4) == ["New York Stock Exchange", "trading volume"]
+
+
+def test_a_capitalised_common_word_after_a_lowercase_one_starts_a_new_phrase() -> None:
+    # titles that run into their text: the full stop or line break is lost
+    assert _contenders("Localization in distributed sensor networks Accurate localization is hard.") == [
+        "Localization", "distributed sensor", "distributed sensor networks", "sensor networks", "Accurate localization",
+    ]
+    assert _contenders("Clustering with pairwise constraints Data clustering is a core task.") == [
+        "pairwise constraints", "Data clustering", "core task",
+    ]
+    # names LemmInflect does not know, and acronyms, stay in their phrase
+    assert _contenders("The studio hired novelist Terrence Malick and an IBM director.") == [
+        "studio", "novelist Terrence Malick", "Terrence Malick", "IBM director",
+    ]
