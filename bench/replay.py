@@ -14,7 +14,7 @@ import numpy as np
 from keyextract import ranking
 from keyextract.candidates import noun_lemma
 from keyextract.ranking import nesting_units
-from keyextract.evaluation import score
+from keyextract.evaluation import normalize_phrase
 
 
 @dataclass(frozen=True)
@@ -28,8 +28,10 @@ class Config:
     frequency_weight: float = 0.05
     attention_weight: float = 0.2
     specificity_weight: float = ranking.SPECIFICITY_WEIGHT
+    length_weight: float = 0.0  # taken off per word beyond the first
     max_words: int | None = None  # drop candidates longer than this (None: as extracted)
     nested: str = "penalty"  # "penalty": the old rule (Chinese/untagged -0.02); "block": never nested
+    overlap: bool = True  # with "block": also block a candidate whose occurrence overlaps a pick's
 
     def but(self, **changes) -> Config:
         return replace(self, **changes)
@@ -49,6 +51,8 @@ def parts(d: dict, c: Config, similarity: np.ndarray) -> dict[str, np.ndarray]:
         "specificity": c.specificity_weight * (d["specificity"] - 1.0),
         "length": np.zeros(n),
     }
+    if c.length_weight:
+        out["words"] = -c.length_weight * (d["words"].astype(np.float64) - 1.0)
     if d["lang"] in ("en", "zh"):
         out["attention"] = ranking.attention_prior(d["attention"], c.attention_weight)
     else:
@@ -63,8 +67,11 @@ def parts(d: dict, c: Config, similarity: np.ndarray) -> dict[str, np.ndarray]:
 
 def rank(d: dict | None, c: Config, top: int) -> list[str]:
     """The top ``top`` phrases of document features ``d`` under ``c``."""
-    if d is None:
-        return []
+    return [d["phrases"][i] for i in rank_indices(d, c, top)] if d is not None else []
+
+
+def rank_indices(d: dict, c: Config, top: int) -> list[int]:
+    """Indices (into ``d``'s candidates) of the top ``top`` under ``c``."""
     tagged = d["lang"] in ("en", "zh")
     keep = np.ones(len(d["phrases"]), bool)
     if c.mode == "context":
@@ -83,33 +90,83 @@ def rank(d: dict | None, c: Config, top: int) -> list[str]:
         p = parts(_take(d, idx), c, d["sim_isolated"][idx])
     relevance = sum(p.values())
     winners = ranking.contest_winners(relevance, [d["groups"][i] for i in idx])
+    if "free" in d:
+        winners |= d["free"][idx]
     idx, relevance = idx[winners], relevance[winners]
     if c.nested == "penalty":
         if d["lang"] == "en":
             order = np.lexsort((np.arange(len(idx)), -relevance))[:top]
-            return [d["phrases"][idx[i]] for i in order]
-        return [d["phrases"][idx[i]] for i in _old_nested_penalty(relevance, [d["spans"][i] for i in idx], top)]
+            return [int(idx[i]) for i in order]
+        return [int(idx[i]) for i in _old_nested_penalty(relevance, [d["spans"][i] for i in idx], top)]
     if c.nested in ("block", "keep"):
-        word_form = noun_lemma if d["lang"] in ("en", "zh") else None
-        units = [nesting_units(d["keys"][i], word_form) for i in idx]
-        picks = ranking.mmr(relevance, None, top, 0.0, units, keep_nested=c.nested == "keep")
-        return [d["phrases"][idx[i]] for i, _ in picks]
+        units = units_of(d)
+        spans = [d["spans"][i] for i in idx] if c.overlap else None
+        picks = ranking.mmr(relevance, None, top, 0.0, [units[i] for i in idx], c.nested == "keep", spans)
+        return [int(idx[i]) for i, _ in picks]
     raise ValueError(f"unknown nested policy {c.nested!r}")
 
 
 def _take(d: dict, idx: np.ndarray) -> dict:
     return {
         "lang": d["lang"], "phrases": [d["phrases"][i] for i in idx], "keys": [d["keys"][i] for i in idx],
+        "words": d["words"][idx],
         "first": d["first"][idx], "count": d["count"][idx], "attention": d["attention"][idx],
         "specificity": d["specificity"][idx],
     }
 
 
+def units_of(d: dict) -> list[tuple[str, ...]]:
+    """``ranking.nesting_units`` of each candidate's key, as the extractor computes them (cached in ``d``)."""
+    if "_units" not in d:
+        word_form = noun_lemma if d["lang"] in ("en", "zh") else None
+        d["_units"] = [nesting_units(k, word_form) for k in d["keys"]]
+    return d["_units"]
+
+
+def _normalised(d: dict) -> tuple[list[str], set[str]]:
+    """The evaluation's normal form of each candidate, and the gold set (cached in ``d``)."""
+    if "_norm" not in d:
+        d["_norm"] = [normalize_phrase(p, d["lang"]) for p in d["phrases"]]
+        d["_gold"] = {g for g in (normalize_phrase(x, d["lang"]) for x in d["gold"]) if g}
+    return d["_norm"], d["_gold"]
+
+
 def scores(docs: list[dict | None], golds: list[list[str]], lang: str, c: Config, top=(5, 10, 15)) -> dict:
-    """Micro and macro F1 (%) at each k of ``top`` on a set: ``{"micro": {k: f1}, "macro": {...}}``."""
-    predictions = [rank(d, c, max(top)) for d in docs]
-    result = score(predictions, golds, [lang] * len(docs), top=top)
-    return {"micro": {s.k: 100 * s.f1 for s in result.micro}, "macro": {s.k: 100 * s.f1 for s in result.macro}}
+    """Micro and macro F1 (%) at each k of ``top`` on a set, as ``keyextract.evaluation.score``
+    computes them (predicted duplicates after normalisation count once; documents without gold
+    skipped): ``{"micro": {k: f1}, "macro": {k: f1}}``."""
+    return f1_table([rank_indices(d, c, max(top)) if d is not None else [] for d in docs], docs, golds, lang, top)
+
+
+def f1_table(picked: list[list[int]], docs, golds, lang: str, top=(5, 10, 15)) -> dict:
+    """``scores`` for candidate indices already picked per document."""
+    acc = {k: [0, 0, 0, 0.0] for k in top}  # hits, predicted, gold, sum of F1
+    counted = 0
+    for d, gold, idx in zip(docs, golds, picked):
+        if d is None:
+            gold_set = {g for g in (normalize_phrase(x, lang) for x in gold) if g}
+            norms: list[str] = []
+        else:
+            norms, gold_set = _normalised(d)
+        if not gold_set:
+            continue
+        counted += 1
+        ranked = list(dict.fromkeys(n for n in (norms[i] for i in idx) if n))
+        for k in top:
+            hits = sum(1 for p in ranked[:k] if p in gold_set)
+            predicted = len(ranked[:k])
+            a = acc[k]
+            a[0] += hits
+            a[1] += predicted
+            a[2] += len(gold_set)
+            p, r = (hits / predicted if predicted else 0.0), hits / len(gold_set)
+            a[3] += 2 * p * r / (p + r) if p + r else 0.0
+    out = {"micro": {}, "macro": {}}
+    for k, (hits, predicted, gold, f1_sum) in acc.items():
+        p, r = (hits / predicted if predicted else 0.0), (hits / gold if gold else 0.0)
+        out["micro"][k] = 100 * (2 * p * r / (p + r) if p + r else 0.0)
+        out["macro"][k] = 100 * f1_sum / max(counted, 1)
+    return out
 
 
 # -- the rule before this round, to replay the old default -------------------------------------

@@ -107,11 +107,12 @@ class KeywordExtractor:
             ``keyextract.languages`` logger: INFO when handled, WARNING when keyextract has no
             stopword list for it (its candidates are then plain n-grams between punctuation).
         diversity: MMR trade-off in [0, 1]; 0 ranks by relevance alone.
-        keep_nested: list phrases nested in (or holding) a phrase already listed, such as
-            ``garbage collection`` after ``incremental garbage collection`` or 半导体 after
-            半导体产业. By default (False) of a phrase and its parts only the most relevant is
-            listed (``ranking.mmr``), so a document with few candidates may get fewer than
-            ``top_n``. One phrase is never listed twice (in two surface forms), either way.
+        keep_nested: list phrases nested in, holding or overlapping (in the text) a phrase
+            already listed, such as ``garbage collection`` after ``incremental garbage
+            collection`` or 半导体 and 台湾半导体 after 半导体产业. By default (False) of a phrase
+            and its parts or other cuts only the most relevant is listed (``ranking.mmr``), so a
+            document with few candidates may get fewer than ``top_n``. One phrase is never
+            listed twice (in two surface forms), either way.
         max_words: longest candidate phrase, in words (in a language without a tagger, words
             that are not stopwords: a linker such as the ``de`` of ``força de paz`` does not
             count); ``None`` (default): 5 for English (``DEFAULT_MAX_WORDS``), 3 otherwise.
@@ -464,7 +465,7 @@ class KeywordExtractor:
             vectors, relevance = vectors[winners], relevance[winners]
             word_form = noun_lemma if handled_language(doc.lang) in ("en", "zh") else None
             units = [nesting_units(c.key, word_form) for c in kept]
-            picks = mmr(relevance, vectors, top_n, self.diversity, units, self.keep_nested)
+            picks = mmr(relevance, vectors, top_n, self.diversity, units, self.keep_nested, [c.spans for c in kept])
             span = doc.markup.span if doc.markup is not None else lambda start, end: (start, end)
             keywords = []
             for i, score in picks:

@@ -8,9 +8,10 @@ phrase and its sub-spans, ``Candidate.groups``) only the most relevant is kept
 (``contest_winners``). MMR (Carbonell & Goldstein, 1998) then picks, one at a time, the
 candidate that maximises ``(1 - diversity) * relevance - diversity * max sim(candidate,
 already picked)``. A list never shows one phrase twice (two surface forms of one phrase), nor,
-by default, a phrase nested in another it shows (``nesting_units``, ``mmr``): of a phrase and
-its parts (半导体产业, 半导体; incremental garbage collection, garbage collection) only the most
-relevant is listed.
+by default, a phrase nested in another it shows or overlapping one in the text
+(``nesting_units``, ``mmr``): of a phrase and its parts or other cuts (半导体产业, 半导体,
+台湾半导体; incremental garbage collection, garbage collection) only the most relevant is
+listed.
 
 For candidates that are plain n-grams (languages without a tagger) the cosine is first centred
 by phrase length (``length_offsets``): a mean-pooled phrase vector of more words lies closer to
@@ -186,13 +187,17 @@ class _Listed:
     A phrase may not join when its units equal a pick's (the same phrase, another surface form:
     ``algorithm`` after ``algorithms``), nor, unless ``keep_nested``, when they are a contiguous
     run of a pick's units or contain a pick's (``garbage collection`` and ``incremental garbage
-    collection``; 半导体 and 台湾半导体产业).
+    collection``; 半导体 and 台湾半导体产业), or when one of its occurrences overlaps one of a
+    pick's in the text (``spans``): two cuts of one stretch (台湾半导体 and 半导体产业 of
+    台湾半导体产业; ``deep neural network`` and ``neural network training``).
     """
 
-    def __init__(self, units: Sequence[tuple[str, ...]], keep_nested: bool) -> None:
-        self.units, self.keep_nested = units, keep_nested
+    def __init__(self, units: Sequence[tuple[str, ...]], keep_nested: bool, spans: Sequence | None) -> None:
+        self.units, self.keep_nested, self.spans = units, keep_nested, spans
         self.picked: set[tuple[str, ...]] = set()
         self.inside_picked: set[tuple[str, ...]] = set()
+        self.picked_spans = np.zeros((0, 2), np.int64)
+        self.starts = self.reach = np.zeros(0, np.int64)  # picked spans by start; their ends' running max
 
     def allows(self, i: int) -> bool:
         units = self.units[i]
@@ -200,12 +205,27 @@ class _Listed:
             return False
         if self.keep_nested:
             return True
-        return units not in self.inside_picked and not any(run in self.picked for run in _inner(units))
+        if units in self.inside_picked or any(run in self.picked for run in _inner(units)):
+            return False
+        return not (self.spans is not None and self._overlaps(i))
+
+    def _overlaps(self, i: int) -> bool:
+        if not len(self.starts):
+            return False
+        spans = np.asarray(self.spans[i], dtype=np.int64).reshape(-1, 2)
+        before = np.searchsorted(self.starts, spans[:, 1], side="left")  # picked spans starting before each end
+        return bool(((before > 0) & (self.reach[np.maximum(before - 1, 0)] > spans[:, 0])).any())
 
     def add(self, i: int) -> None:
         self.picked.add(self.units[i])
-        if not self.keep_nested:
-            self.inside_picked.update(_inner(self.units[i]))
+        if self.keep_nested:
+            return
+        self.inside_picked.update(_inner(self.units[i]))
+        if self.spans is not None:
+            joined = np.concatenate([self.picked_spans, np.asarray(self.spans[i], dtype=np.int64).reshape(-1, 2)])
+            self.picked_spans = joined[np.argsort(joined[:, 0], kind="stable")]
+            self.starts = self.picked_spans[:, 0]
+            self.reach = np.maximum.accumulate(self.picked_spans[:, 1])
 
 
 def mmr(
@@ -215,6 +235,7 @@ def mmr(
     diversity: float = 0.0,
     units: Sequence[tuple[str, ...]] | None = None,
     keep_nested: bool = False,
+    spans: Sequence | None = None,
 ) -> list[tuple[int, float]]:
     """Select up to ``top_n`` candidates; return ``(index, relevance)``, most relevant first.
 
@@ -228,9 +249,11 @@ def mmr(
 
     ``units`` (``nesting_units`` of each candidate's key): a candidate whose units equal a
     pick's is never selected (one phrase, two surface forms), nor, unless ``keep_nested``, one
-    nested in a pick or holding one (of a phrase and its parts, the most relevant is shown).
-    Fewer than ``top_n`` come back when no other candidate may join. Raises ``ValueError`` for
-    ``diversity`` outside [0, 1] or a negative ``top_n``.
+    nested in a pick or holding one (of a phrase and its parts, the most relevant is shown), nor
+    one with an occurrence overlapping a pick's in the text, where ``spans`` (each candidate's
+    character spans, ``(k, 2)``) are given. Fewer than ``top_n`` come back when no other
+    candidate may join. Raises ``ValueError`` for ``diversity`` outside [0, 1] or a negative
+    ``top_n``.
     """
     if not 0.0 <= diversity <= 1.0:
         raise ValueError(f"diversity must be in [0, 1], got {diversity}")
@@ -240,7 +263,7 @@ def mmr(
     n = len(relevance)
     if n == 0 or top_n == 0:
         return []
-    listed = _Listed(units, keep_nested) if units is not None else None
+    listed = _Listed(units, keep_nested, spans) if units is not None else None
     selected: list[int] = []
     if diversity == 0.0:
         for i in np.lexsort((np.arange(n), -relevance)).tolist():

@@ -141,6 +141,13 @@ def test_chinese_parts_of_a_phrase_are_blocked_by_characters() -> None:
     relevance = np.array([1.0, 0.95, 0.9, 0.85, 0.8, 0.5])
     # 半导体产业 first: 半导体 is inside it, 台湾半导体产业 holds it; 台湾半导体 and 台湾 are neither
     assert [keys[i] for i, _ in mmr(relevance, None, top_n=6, units=units)] == ["半导体产业", "台湾半导体", "晶圆"]
+    # with their spans in 台湾半导体产业的晶圆 (台湾 also alone later): 台湾半导体 is another cut of
+    # the stretch 半导体产业 was cut from; 台湾 touches it but does not overlap it
+    spans = [[(2, 7)], [(2, 5)], [(0, 7)], [(0, 5)], [(0, 2), (12, 14)], [(8, 10)]]
+    picks = mmr(relevance, None, top_n=6, units=units, spans=spans)
+    assert [keys[i] for i, _ in picks] == ["半导体产业", "台湾", "晶圆"]
+    # keep_nested lists them all
+    assert len(mmr(relevance, None, top_n=6, units=units, spans=spans, keep_nested=True)) == 6
 
 
 def test_with_diversity_blocked_candidates_are_never_picked() -> None:
