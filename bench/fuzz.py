@@ -18,7 +18,9 @@ malformed keyphrases: a span outside the text or empty after stripping, an occur
 not the keyphrase up to whitespace, case and an inflected head noun (the rule of
 ``tests/conftest.same_phrase``; for markup, after ``markup.extract_text``), a phrase that is empty
 or not stripped, a non-finite score, more than ``top_n`` keyphrases; and, apart, repeated phrases
-(two keyphrases of one text with the same display form). Also
+(two keyphrases of one text with the same display form) and nested pairs (two keyphrases of one
+list of which one is, or lies inside, the other as a reader sees it; ``nested_pairs``), each
+written to ``--failures`` with its input. Also
 the peak resident memory of the process (``ru_maxrss``) and the wall time.
 
 The report is printed and written as the ``## Robustness`` section of ``BENCHMARKS.md``.
@@ -225,11 +227,30 @@ def malformed(text: str, keywords, top_n: int, markup: bool) -> list[str]:
     return problems
 
 
+def nested_pairs(keywords) -> list[tuple[str, str]]:
+    """Pairs of keyphrases of one list of which one is the other or lies inside it, as a reader
+    sees it: case-folded words (English nouns lemmatized) or Chinese characters
+    (``ranking.nesting_units`` of the phrase as shown)."""
+    from keyextract.candidates import noun_lemma
+    from keyextract.ranking import nesting_units
+
+    units = [nesting_units(" ".join(k.phrase.split()).casefold(), noun_lemma) for k in keywords]
+    pairs = []
+    for a in range(len(units)):
+        for b in range(len(units)):
+            if a == b or len(units[a]) > len(units[b]) or (len(units[a]) == len(units[b]) and a > b):
+                continue
+            n = len(units[a])
+            if any(units[b][i : i + n] == units[a] for i in range(len(units[b]) - n + 1)):
+                pairs.append((keywords[a].phrase, keywords[b].phrase))
+    return pairs
+
+
 def run(extractor, inputs: list[str], batches: list[int], failures: list[dict], mode: str) -> dict:
     """All inputs through ``extractor.extract_batch`` in the given batch sizes."""
     from keyextract.markup import looks_like_markup
 
-    crashes = bad_inputs = keyphrases = repeated = 0
+    crashes = bad_inputs = keyphrases = repeated = nested = 0
     kinds: Counter = Counter()
     started, i = time.perf_counter(), 0
     for size in batches:
@@ -249,6 +270,10 @@ def run(extractor, inputs: list[str], batches: list[int], failures: list[dict], 
         for j, (text, keywords) in enumerate(zip(batch, results)):
             keyphrases += len(keywords)
             repeated += len(keywords) - len({k.phrase for k in keywords})
+            pairs = nested_pairs(keywords)
+            nested += len(pairs)
+            if pairs:
+                failures.append({"mode": mode, "input": i + j, "text": text, "nested": pairs})
             problems = malformed(text, keywords, TOP_N, looks_like_markup(text))
             if problems:
                 bad_inputs += 1
@@ -259,7 +284,7 @@ def run(extractor, inputs: list[str], batches: list[int], failures: list[dict], 
                   file=sys.stderr, flush=True)
         i += size
     return {"mode": mode, "inputs": len(inputs), "crashes": crashes, "crash_kinds": dict(kinds),
-            "malformed_inputs": bad_inputs, "keyphrases": keyphrases, "repeated_phrases": repeated, "seconds": time.perf_counter() - started}
+            "malformed_inputs": bad_inputs, "keyphrases": keyphrases, "repeated_phrases": repeated, "nested_pairs": nested, "seconds": time.perf_counter() - started}
 
 
 def render(report: dict) -> str:
@@ -276,14 +301,16 @@ def render(report: dict) -> str:
         "A crash is an exception out of `extract_batch`; a malformed result is a span outside the text or blank, "
         "an occurrence that is not the keyphrase (up to whitespace, case, an inflected head noun; markup read as "
         "its text), an empty or unstripped phrase, a non-finite score or more than top_n keyphrases. A repeated phrase is "
-        "two keyphrases of one text with the same display form (two candidates whose occurrences were not merged).",
+        "two keyphrases of one text with the same display form (two candidates whose occurrences were not merged); a "
+        "nested pair is two keyphrases of one list of which one is the other or lies inside it, as a reader sees it "
+        "(case-folded words with English nouns lemmatized, or Chinese characters; `nested_pairs`).",
         "",
-        "| mode | inputs | crashes | inputs with malformed keyphrases | keyphrases | repeated phrases | wall (s) |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| mode | inputs | crashes | inputs with malformed keyphrases | keyphrases | repeated phrases | nested pairs | wall (s) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in report["runs"]:
         lines.append(f"| {r['mode']} | {r['inputs']:,} | {r['crashes']} | {r['malformed_inputs']} | "
-                     f"{r['keyphrases']:,} | {r['repeated_phrases']} | {r['seconds']:.0f} |")
+                     f"{r['keyphrases']:,} | {r['repeated_phrases']} | {r.get('nested_pairs', '-')} | {r['seconds']:.0f} |")
     kinds = Counter(report["mutations"])
     lines += [
         "",
