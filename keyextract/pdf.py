@@ -188,7 +188,7 @@ def read_pdf(data: bytes, name: str):
         # pypdf raises many kinds of exception on broken files (its own, ValueError, KeyError,
         # struct.error ...): every one means this file cannot be read
         except Exception as exc:  # noqa: BLE001
-            raise InputError(f"{name}: cannot read this PDF ({type(exc).__name__}: {exc})") from None
+            raise InputError(f"{name}: cannot read this PDF, broken or truncated? ({type(exc).__name__}: {exc})") from None
     pages = clean_pages(raw)
     if not any(pages):
         raise InputError(
