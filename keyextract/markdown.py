@@ -43,29 +43,28 @@ from .textmap import Extracted, TextBuilder
 # --- detection -------------------------------------------------------------------------------
 
 # Markdown syntax that plain text hardly ever has, by kind: (strings one of which a text must
-# hold before the pattern is searched, the pattern, how many matches count). A document must
+# hold before the pattern is searched, the pattern, how many matches count), one or more. A document must
 # show MIN_KINDS of these kinds to be read as Markdown: one alone (a line starting "# ", a pair
 # of backticks, a pipe table) turns up in plain text now and then, two together hardly ever.
 _EVIDENCE = {
     # "# Title" lines (not "#1", "#!", "#hashtag")
-    "heading": (("# ", "#\t"), re.compile(r"^ {0,3}#{1,6}[ \t]+\S", re.M), 1),
+    "heading": [(("# ", "#\t"), re.compile(r"^ {0,3}#{1,6}[ \t]+\S", re.M), 1)],
     # a fenced code block: two fence lines, opening and closing
-    "fence": (("```", "~~~"), re.compile(r"^ {0,3}(?:`{3,}[^`\n]*|~{3,}[^\n]*)$", re.M), 2),
+    "fence": [(("```", "~~~"), re.compile(r"^ {0,3}(?:`{3,}[^`\n]*|~{3,}[^\n]*)$", re.M), 2)],
     # [text](url), ![alt](url), and [label]: url definitions
-    "link": (("](", "]:"), re.compile(
-        r"\]\((?:https?://|mailto:|\.{0,2}/|#)[^\s()]*(?:\s+\"[^\"\n]*\")?\)"
-        r"|^ {0,3}\[[^\]\n]+\]:[ \t]+(?:https?://|\.{0,2}/|#)\S*",
-        re.M,
-    ), 1),
+    "link": [
+        (("](",), re.compile(r"\]\((?:https?://|mailto:|\.{0,2}/|#)[^\s()]*(?:\s+\"[^\"\n]*\")?\)"), 1),
+        (("]:",), re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]+(?:https?://|\.{0,2}/|#)\S*", re.M), 1),
+    ],
     # the delimiter row under a table's header: | --- | :---: |
-    "table": (("|",), re.compile(r"^ {0,3}\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)+\|?[ \t]*$", re.M), 1),
+    "table": [(("|",), re.compile(r"^ {0,3}\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)+\|?[ \t]*$", re.M), 1)],
     # **strong** or __strong__ within a line, not a**b or ** alone
-    "strong": (("**", "__"), re.compile(
-        r"(?<![\w*])\*\*(?=[^\s*])[^\n]{0,200}?(?<=[^\s*])\*\*(?![\w*])"
-        r"|(?<!\w)__(?=[^\s_])[^\n]{0,200}?(?<=[^\s_])__(?!\w)"
-    ), 1),
+    "strong": [
+        (("**",), re.compile(r"\*\*(?<![\w*]\*\*)(?=[^\s*])[^\n]{0,200}?(?<=[^\s*])\*\*(?![\w*])"), 1),
+        (("__",), re.compile(r"__(?<!\w__)(?=[^\s_])[^\n]{0,200}?(?<=[^\s_])__(?!\w)"), 1),
+    ],
     # `code`: single backticks around text without spaces at its ends (not ``LaTeX quotes'')
-    "code": (("`",), re.compile(r"(?<![`\w])`[^`\s](?:[^`\n]*[^`\s])?`(?![`\w])"), 1),
+    "code": [(("`",), re.compile(r"`(?<![`\w]`)[^`\s](?:[^`\n]*[^`\s])?`(?![`\w])"), 1)],
 }
 MIN_KINDS = 2
 
@@ -81,8 +80,8 @@ def looks_like_markdown(text: str) -> bool:
     count. Linear time; a text holding none of the characters these need is not searched.
     """
     kinds = 0
-    for needles, pattern, count in _EVIDENCE.values():
-        if any(needle in text for needle in needles) and _at_least(pattern, text, count):
+    for searches in _EVIDENCE.values():
+        if any(any(n in text for n in needles) and _at_least(pattern, text, count) for needles, pattern, count in searches):
             kinds += 1
             if kinds >= MIN_KINDS:
                 return True
