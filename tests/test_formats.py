@@ -283,8 +283,8 @@ def test_docx_by_content_and_its_errors(tmp_path, monkeypatch) -> None:
             read_document(str(path))
 
 
-def test_extractor_takes_documents(tmp_path, en_model_dir, paper) -> None:
-    ke = KeywordExtractor(en_model_dir)
+def test_extractor_takes_documents(minilm_dir, paper) -> None:
+    ke = KeywordExtractor(minilm_dir)
     doc = read_document(paper)
     keywords = ke.extract(doc, top_n=50)
     assert keywords and all(isinstance(s, PageSpan) for k in keywords for s in k.spans)

@@ -227,9 +227,9 @@ def test_candidates_of_a_readme() -> None:
     assert {"pip install fastcache", "fastcache import Cache"} <= phrases("none")
 
 
-def test_keyword_spans_point_into_the_markdown(en_model_dir) -> None:
+def test_keyword_spans_point_into_the_markdown(minilm_dir) -> None:
     source = "# Solar storage\n\n**Battery** storage and *solar* panels.\n\nSolar panels on roofs."
-    keywords = KeywordExtractor(en_model_dir).extract(source, top_n=10)
+    keywords = KeywordExtractor(minilm_dir).extract(source, top_n=10)
     spans = {k.phrase: [source[s:e] for s, e in k.spans] for k in keywords}
     assert spans["Battery storage"] == ["Battery** storage"]
     assert spans["solar panels"] == ["solar* panels", "Solar panels"]
