@@ -16,7 +16,8 @@ Reported: inputs, crashes (an exception out of ``extract_batch``; the batch is t
 input by input to name the culprits, written with their tracebacks to ``--failures``), and
 malformed keyphrases: a span outside the text or empty after stripping, an occurrence that is
 not the keyphrase up to whitespace, case and an inflected head noun (the rule of
-``tests/conftest.same_phrase``; for markup, after ``markup.extract_text``), a phrase that is empty
+``tests/conftest.same_phrase``; for markup, after ``markup.extract_text``, for Markdown after its
+emphasis markers too), a phrase that is empty
 or not stripped, a non-finite score, more than ``top_n`` keyphrases; and, apart, repeated phrases
 (two keyphrases of one text with the same display form) and nested pairs (two keyphrases of one
 list of which one is, or lies inside, the other as a reader sees it; ``nested_pairs``), each
@@ -35,6 +36,7 @@ import math
 import os
 import platform
 import random
+import re
 import resource
 import subprocess
 import sys
@@ -202,8 +204,12 @@ def same_phrase(occurrence: str, phrase: str) -> bool:
     return init == phrase_init and noun_lemma(head) == noun_lemma(phrase_head)
 
 
-def malformed(text: str, keywords, top_n: int, markup: bool) -> list[str]:
-    """What is wrong with the keyphrases of ``text`` (empty list: nothing)."""
+_MARKDOWN_MARKERS = re.compile(r"[*_~\\]")
+
+
+def malformed(text: str, keywords, top_n: int, fmt: str) -> list[str]:
+    """What is wrong with the keyphrases of ``text`` read as ``fmt`` (``documents.text_format``;
+    empty list: nothing)."""
     from keyextract.markup import extract_text
 
     problems = []
@@ -221,8 +227,10 @@ def malformed(text: str, keywords, top_n: int, markup: bool) -> list[str]:
                 problems.append(f"span {(s, e)} of {k.phrase!r} outside or blank")
                 continue
             occurrence = text[s:e]
-            # markup: the span may hold tags and references between the words
-            if not same_phrase(occurrence, k.phrase) and not (markup and same_phrase(extract_text(occurrence).text, k.phrase)):
+            # markup: the span may hold tags and references between the words; Markdown: its markers too
+            if fmt == "markdown":
+                occurrence = _MARKDOWN_MARKERS.sub("", occurrence)
+            if not same_phrase(occurrence, k.phrase) and not (fmt != "text" and same_phrase(extract_text(occurrence).text, k.phrase)):
                 problems.append(f"span {(s, e)} is {occurrence!r}, not {k.phrase!r}")
     return problems
 
@@ -248,7 +256,7 @@ def nested_pairs(keywords) -> list[tuple[str, str]]:
 
 def run(extractor, inputs: list[str], batches: list[int], failures: list[dict], mode: str) -> dict:
     """All inputs through ``extractor.extract_batch`` in the given batch sizes."""
-    from keyextract.markup import looks_like_markup
+    from keyextract.documents import text_format
 
     crashes = bad_inputs = keyphrases = repeated = nested = 0
     kinds: Counter = Counter()
@@ -274,7 +282,7 @@ def run(extractor, inputs: list[str], batches: list[int], failures: list[dict], 
             nested += len(pairs)
             if pairs:
                 failures.append({"mode": mode, "input": i + j, "text": text, "nested": pairs})
-            problems = malformed(text, keywords, TOP_N, looks_like_markup(text))
+            problems = malformed(text, keywords, TOP_N, text_format(text))
             if problems:
                 bad_inputs += 1
                 failures.append({"mode": mode, "input": i + j, "text": text, "malformed": problems})

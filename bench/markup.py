@@ -1,9 +1,10 @@
-"""Markup detection on the plain-text development sets, and its cost; extraction speed.
+"""Markup and Markdown detection on the plain-text development sets, and its cost; extraction speed.
 
 Every document of every set in ``../shared/data/dev`` must be read as plain text (so markup
-handling cannot change the results there); the table gives how many were taken for markup
-(0 expected), how many contain ``<`` at all, and the time ``looks_like_markup`` took per
-document. The last rows time ``extract_text`` on generated pages.
+handling cannot change the results there); the table gives how many were taken for HTML/XML
+markup and for Markdown (0 expected), how many contain ``<`` at all, and the time
+``looks_like_markup`` and ``looks_like_markdown`` took per document. The last rows time
+``extract_text`` of both on generated pages and READMEs.
 
     python bench/markup.py            # prints the table, writes BENCHMARKS.md ## Markup
     python bench/markup.py --no-write
@@ -23,6 +24,7 @@ from benchmarks_md import replace_section
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from keyextract import markdown  # noqa: E402
 from keyextract.markup import extract_text, looks_like_markup  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "data" / "dev"
@@ -30,28 +32,38 @@ SECTION = "## Markup"
 REPEATS = 5  # detection is timed as the best of this many passes (the set, and each document)
 
 
+def timing(detect, texts: list[str]) -> tuple[float, float]:
+    """Seconds per document of ``detect`` (best of REPEATS passes over the set), and the
+    slowest document's best of REPEATS."""
+    best = float("inf")
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        for text in texts:
+            detect(text)
+        best = min(best, time.perf_counter() - start)
+    per_doc = [float("inf")] * len(texts)
+    for _ in range(REPEATS):
+        for i, text in enumerate(texts):
+            start = time.perf_counter()
+            detect(text)
+            per_doc[i] = min(per_doc[i], time.perf_counter() - start)
+    return best / len(texts), max(per_doc)
+
+
 def detection_rows() -> list[list[str]]:
     rows = []
     for path in sorted(DEV.glob("*.jsonl")):
         with open(path, encoding="utf-8") as fh:
             texts = [json.loads(line)["text"] for line in fh]
-        flagged = [i for i, t in enumerate(texts) if looks_like_markup(t)]
-        best = float("inf")
-        for _ in range(REPEATS):
-            start = time.perf_counter()
-            for text in texts:
-                looks_like_markup(text)
-            best = min(best, time.perf_counter() - start)
-        per_doc = [float("inf")] * len(texts)
-        for _ in range(REPEATS):
-            for i, text in enumerate(texts):
-                start = time.perf_counter()
-                looks_like_markup(text)
-                per_doc[i] = min(per_doc[i], time.perf_counter() - start)
+        flagged = sum(1 for t in texts if looks_like_markup(t))
+        flagged_md = sum(1 for t in texts if markdown.looks_like_markdown(t))
+        mean, slowest = timing(looks_like_markup, texts)
+        mean_md, slowest_md = timing(markdown.looks_like_markdown, texts)
         chars = sum(map(len, texts)) / len(texts)
         rows.append([
             path.stem, str(len(texts)), f"{chars:,.0f}", str(sum("<" in t for t in texts)),
-            f"**{len(flagged)}**", f"{1e6 * best / len(texts):.1f}", f"{1e6 * max(per_doc):.0f}",
+            f"**{flagged}**", f"{1e6 * mean:.1f}", f"{1e6 * slowest:.0f}",
+            f"**{flagged_md}**", f"{1e6 * mean_md:.1f}", f"{1e6 * slowest_md:.0f}",
         ])
     return rows
 
@@ -69,16 +81,29 @@ def page(paragraphs: int) -> str:
             f"<body>{body}</body></html>")
 
 
+def readme(sections: int) -> str:
+    """A README of ``sections`` sections in the usual shape (heading, paragraph with emphasis,
+    inline code and a link, a fenced code block, a list)."""
+    return "# fastcache\n\n" + "".join(
+        f"## Section {i}\n\n**fastcache** keeps *expensive* results in an LRU cache; call `cache.clear()` "
+        f"or see [the docs](https://fastcache.io/{i} \"Docs\").\nIt runs &amp; scales.\n\n"
+        f"```python\nfrom fastcache import Cache\n```\n\n- Thread-safe eviction\n- Time-to-live expiry\n\n"
+        for i in range(sections)
+    )
+
+
 def extraction_rows() -> list[list[str]]:
     rows = []
-    for paragraphs in (10, 1000, 20000):
-        text = page(paragraphs)
-        best = float("inf")
-        for _ in range(3):
-            start = time.perf_counter()
-            out = extract_text(text)
-            best = min(best, time.perf_counter() - start)
-        rows.append([f"{len(text):,}", f"{len(out.text):,}", f"{1e3 * best:.1f}", f"{len(text) / best / 1e6:.2f}"])
+    for kind, make, extract, sizes in (("HTML page", page, extract_text, (10, 1000, 20000)),
+                                       ("Markdown README", readme, markdown.extract_text, (10, 1000, 20000))):
+        for n in sizes:
+            text = make(n)
+            best = float("inf")
+            for _ in range(3):
+                start = time.perf_counter()
+                out = extract(text)
+                best = min(best, time.perf_counter() - start)
+            rows.append([kind, f"{len(text):,}", f"{len(out.text):,}", f"{1e3 * best:.1f}", f"{len(text) / best / 1e6:.2f}"])
     return rows
 
 
@@ -92,19 +117,22 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
     args = parser.parse_args()
     detection = table(
-        ["set", "docs", "mean chars", "docs with `<`", "read as markup", "µs/doc (mean)", "µs (slowest doc)"],
+        ["set", "docs", "mean chars", "docs with `<`", "read as markup", "µs/doc (mean)", "µs (slowest doc)",
+         "read as Markdown", "µs/doc (mean)", "µs (slowest doc)"],
         detection_rows(),
     )
-    extraction = table(["page chars", "text chars", "ms", "MB/s"], extraction_rows())
+    extraction = table(["input", "chars", "text chars", "ms", "MB/s"], extraction_rows())
     section = (
         f"{SECTION}\n\n"
-        "`keyextract.markup.looks_like_markup` on every document of the development sets in "
-        "`../shared/data/dev/`: none may be read as markup, so that markup handling leaves their "
-        f"results as they were. Time per document: best of {REPEATS} passes over the set; slowest "
-        f"document: the largest of each document's best of {REPEATS}.\n\n"
+        "`keyextract.markup.looks_like_markup` and `keyextract.markdown.looks_like_markdown` on every "
+        "document of the development sets in `../shared/data/dev/`: none may be read as markup or "
+        "Markdown, so that their handling leaves the results as they were. Time per document: best of "
+        f"{REPEATS} passes over the set; slowest document: the largest of each document's best of {REPEATS}.\n\n"
         f"{detection}\n"
-        "`extract_text` on generated pages (a head with title and style; per paragraph a heading, "
-        "a paragraph with references, inline tags and a link, a two-item list and a script), best of 3:\n\n"
+        "`extract_text` of `markup` on generated pages (a head with title and style; per paragraph a heading, "
+        "a paragraph with references, inline tags and a link, a two-item list and a script) and of "
+        "`markdown` on generated READMEs (per section a heading, a paragraph with emphasis, inline code, a "
+        "link and a reference, a fenced code block and a two-item list), best of 3:\n\n"
         f"{extraction}\n"
         f"- Machine: {platform.machine()}, Python {platform.python_version()}; shared with other jobs, "
         "so times are indicative.\n"

@@ -4,24 +4,29 @@ some 50 other languages, keyextract.languages).
 >>> from keyextract import KeywordExtractor
 >>> extractor = KeywordExtractor()            # loads nothing yet
 >>> extractor.extract(text, top_n=5)          # [Keyword(phrase=..., score=..., spans=...), ...]
+>>> extractor.extract(read_document("paper.pdf"))   # PDF, Word, Markdown, HTML or text files
 """
 
+from .documents import Document, read_document
 from .errors import InputError, KeyextractError, ModelLoadError
 from .evaluation import Evaluation, evaluate
 from .extractor import DEFAULT_MODELS, KeywordExtractor, extract_keywords
-from .types import Keyword
+from .types import Keyword, PageSpan
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_MODELS",
+    "Document",
     "Evaluation",
     "InputError",
     "KeyextractError",
     "Keyword",
     "KeywordExtractor",
     "ModelLoadError",
+    "PageSpan",
     "__version__",
     "evaluate",
     "extract_keywords",
+    "read_document",
 ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import logging
 import os
@@ -12,11 +11,10 @@ import textwrap
 from collections.abc import Sequence
 
 from . import __version__
-from .documents import DEFAULT_MAX_BYTES, read_document
+from .documents import DEFAULT_MAX_BYTES, MARKUP_MODES, read_document
 from .errors import EXIT_INPUT, EXIT_USAGE, InputError, KeyextractError
 from .extractor import DEFAULT_BATCH_SIZE, progress_bar
 from .languages import LANGS, language_note
-from .markup import MARKUP_MODES, MARKUP_SUFFIXES
 
 FORMATS = ("text", "json", "jsonl", "tsv")
 # Files are read and extracted this many at a time, and their results written at once: enough
@@ -35,6 +33,7 @@ examples:
   cat article.txt | keyextract - --lang zh
   keyextract doc.txt --model ./models/albert-small --diversity 0.5 --max-words 4
   keyextract page.html --format json       # markup stripped; spans point into page.html
+  keyextract README.md paper.pdf report.docx   # Markdown, PDF (pdf extra), Word (docx extra)
   keyextract eval gold.jsonl --top 5 10
   keyextract spark docs.parquet tagged/ --text-col abstract
 
@@ -121,9 +120,10 @@ def add_extraction_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=_int_at_least(1), default=DEFAULT_BATCH_SIZE,
                         help=f"encoder windows per forward pass (default {DEFAULT_BATCH_SIZE})")
     parser.add_argument("--quantize", action="store_true", help="int8 dynamic quantization of the encoder (CPU): faster")
-    parser.add_argument("--markup", choices=MARKUP_MODES, default=None,
-                        help="read documents as HTML/XML and strip the markup: auto (default: when the content "
-                        "is markup; files named .html/.htm/.xhtml/.xml always), html (always) or none (never)")
+    parser.add_argument("--markup", choices=MARKUP_MODES, default="auto",
+                        help="how text is read: auto (default: files named .html/.htm/.xhtml/.xml as HTML/XML, "
+                        ".md/.markdown as Markdown, other files and table rows by content), html, markdown, or none (plain text); "
+                        "PDF and Word files are recognised whatever it says")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars (on a terminal: over several files, and within a long document)")
 
 
@@ -144,7 +144,7 @@ def make_extractor(args: argparse.Namespace):
     return KeywordExtractor(
         model=args.model, lang=args.lang, max_words=args.max_words, mode=args.mode, exhaustive=args.exhaustive,
         stopwords=extra, user_dict=user_dict, device=args.device, batch_size=args.batch_size,
-        quantize=args.quantize, markup=args.markup or "auto", **options,
+        quantize=args.quantize, markup=args.markup, **options,
     )
 
 
@@ -161,7 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG % {**DEFAULT_MODELS, "multilingual": DEFAULT_MULTILINGUAL_MODEL, "untagged": untagged},
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", help="text files to read; - reads stdin")
+    parser.add_argument("files", nargs="+", metavar="FILE",
+                        help="documents to read (text, HTML/XML, Markdown, PDF, Word .docx); - reads stdin")
     parser.add_argument("-n", "--top", type=_int_at_least(1), default=5, help="keyphrases per document (default 5)")
     parser.add_argument("-f", "--format", choices=FORMATS, default="text", help="output format (default text)")
     add_extraction_options(parser)
@@ -237,30 +238,30 @@ def run(argv: Sequence[str] | None = None) -> int:
     with progress_bar(len(args.files), show_bar, unit="file") as bar:
         for start in range(0, len(args.files), FILES_PER_BATCH):
             group = args.files[start : start + FILES_PER_BATCH]
-            sources, texts, markups = [], [], []
+            sources, documents = [], []
             for path in group:
                 try:
-                    text, encoding = read_document(path, max_bytes=args.max_mb * 1024 * 1024)
+                    document = read_document(path, markup=args.markup, max_bytes=args.max_mb * 1024 * 1024)
                 except InputError as exc:
                     bar.write(f"keyextract: error: {exc}", file=sys.stderr)
                     status = EXIT_INPUT
                     continue
                 source = "<stdin>" if path == "-" else path
-                if encoding not in ("utf-8", "utf-8-sig"):
-                    bar.write(f"keyextract: note: {source} decoded as {encoding.upper()}", file=sys.stderr)
+                if document.encoding not in (None, "utf-8", "utf-8-sig"):
+                    bar.write(f"keyextract: note: {source} decoded as {document.encoding.upper()}", file=sys.stderr)
                 sources.append(source)
-                texts.append(text)
-                markups.append(_markup_of(path, args.markup))
+                documents.append(document)
             if args.lang == "auto":
-                for note in _language_notes(extractor, sources, texts, markups, noted):
+                for note in _language_notes(extractor, sources, documents, noted):
                     bar.write(note, file=sys.stderr)
             try:
-                results, models = _extract_by_markup(
-                    extractor, texts, markups, args.top, progress=False if args.quiet else None
-                )
+                # documents: the caller's bar over files; within a long document, the extractor's bars
+                results = extractor.extract_batch(documents, top_n=args.top, progress=False if args.quiet else None)
             except KeyextractError as exc:
                 bar.write(f"keyextract: error: {exc}", file=sys.stderr)
                 return EXIT_USAGE
+            models = [extractor.models_.get(extractor.language(d)) if found else None
+                      for d, found in zip(documents, results)]
             for source, keywords, model in zip(sources, results, models):
                 if not keywords:
                     bar.write(f"keyextract: note: {source}: no keyphrase candidates found", file=sys.stderr)
@@ -268,36 +269,6 @@ def run(argv: Sequence[str] | None = None) -> int:
             bar.update(len(group))
     writer.finish()
     return status
-
-
-def _markup_of(path: str, option: str | None) -> str:
-    """The markup setting for ``path``: ``--markup`` if given, else ``html`` for the file
-    names of ``MARKUP_SUFFIXES``, else ``auto`` (by content; stdin too)."""
-    if option is not None:
-        return option
-    return "html" if path != "-" and path.lower().endswith(MARKUP_SUFFIXES) else "auto"
-
-
-def _extract_by_markup(
-    extractor, texts: list[str], markups: list[str], top: int, progress: bool | None
-) -> tuple[list[list], list[str | None]]:
-    """``extract_batch`` over the texts of each markup setting; results in input order, with the
-    name of the encoder of each text that had keyphrases (None for the others)."""
-    results: list[list] = [[] for _ in texts]
-    models: list[str | None] = [None for _ in texts]
-    for markup in sorted(set(markups)):
-        chosen = [i for i, m in enumerate(markups) if m == markup]
-        variant = extractor
-        if markup != extractor.markup:  # same settings and loaded encoders, other markup
-            variant = copy.copy(extractor)
-            variant.markup = markup
-        # documents: the caller's bar over files; within a long document, the extractor's bars
-        found = variant.extract_batch([texts[i] for i in chosen], top_n=top, progress=progress)
-        for i, keywords in zip(chosen, found):
-            results[i] = keywords
-            if keywords:
-                models[i] = variant.models_.get(variant.language(texts[i]))
-    return results, models
 
 
 def _check_model(model: str | None) -> None:
@@ -308,17 +279,13 @@ def _check_model(model: str | None) -> None:
         locate_model(model)
 
 
-def _language_notes(extractor, sources: list[str], texts: list[str], markups: list[str], noted: set[str]) -> list[str]:
-    """One note for each language other than English and Chinese found in ``texts`` and not
-    in ``noted`` (which is updated): ``keyextract: note: FILE: Portuguese (pt) detected; ...``."""
+def _language_notes(extractor, sources: list[str], documents: list, noted: set[str]) -> list[str]:
+    """One note for each language other than English and Chinese found in ``documents`` and
+    not in ``noted`` (which is updated): ``keyextract: note: FILE: Portuguese (pt) detected; ...``."""
     notes = []
-    for source, text, markup in zip(sources, texts, markups):
-        variant = extractor
-        if markup != extractor.markup:
-            variant = copy.copy(extractor)
-            variant.markup = markup
-        lang = variant.language(text)
-        if lang not in ("en", "zh") and lang not in noted and text.strip():
+    for source, document in zip(sources, documents):
+        lang = extractor.language(document)
+        if lang not in ("en", "zh") and lang not in noted and document.text.strip():
             noted.add(lang)
             notes.append(f"keyextract: note: {source}: {language_note(lang)}")
     return notes

@@ -14,8 +14,8 @@ import numpy as np
 
 from .candidates import display_form, extract_candidates, noun_lemma, untagged_candidates
 from .chinese import UserDictEntry, load_user_dict
+from .documents import MARKUP_MODES, Document, text_document
 from .languages import UNTAGGED, detect_language, handled_language, language_note, validate_lang, word_lemmatizer
-from .markup import MARKUP_MODES, Extracted, extract_text, looks_like_markup, mark_line_breaks
 from .progress import progress_bar
 from .ranking import (
     ATTENTION_WEIGHT, attention_prior, contest_winners, cosines, frequency_prior, length_offsets, mmr, nesting_units,
@@ -23,6 +23,7 @@ from .ranking import (
 )
 from .segmentation import segment
 from .stopwords import load_stopwords, read_stopword_file
+from .textmap import mark_line_breaks
 from .types import Candidate, Contests, Keyword, Spans
 
 DEFAULT_MODELS = {
@@ -76,11 +77,14 @@ SHORTLIST_MARGIN = 5
 class _Prepared:
     """One document after the CPU stages, waiting for its encoder."""
 
-    text: str
+    document: Document  # its text is the one segmented; spans map back through it
     lang: str
     model: str
     candidates: list[Candidate]
-    markup: Extracted | None = None  # the text came out of this markup; spans map back through it
+
+    @property
+    def text(self) -> str:
+        return self.document.text
 
 
 class KeywordExtractor:
@@ -148,12 +152,16 @@ class KeywordExtractor:
         max_length: encoder window in tokens; ``None`` uses the model's own limit.
         quantize: dynamic int8 quantization of the encoder's linear layers (CPU): faster,
             slightly different scores.
-        markup: ``"auto"`` reads a text as HTML or XML when its content says so
-            (``markup.looks_like_markup``), ``"html"`` always, ``"none"`` never. Markup is
-            turned into text first (``markup.extract_text``: tags, comments, scripts and styles
-            dropped, references decoded, each block a line of its own); keyphrases are found in
-            that text and shown as it reads, and their spans point into the markup as given, so
-            ``text[start:end]`` may hold tags or references between the words.
+        markup: how a ``str`` is read: ``"auto"`` as HTML/XML or Markdown when its content
+            says so (``documents.text_format``), ``"html"`` always as HTML/XML, ``"markdown"``
+            always as Markdown, ``"none"`` as plain text. Markup is turned into text first
+            (``markup.extract_text``: tags, comments, scripts and styles dropped, references
+            decoded; ``markdown.extract_text``: code, URLs and markers dropped; each block a
+            line of its own); keyphrases are found in that text and shown as it reads, and
+            their spans point into the markup as given, so ``text[start:end]`` may hold tags,
+            references or Markdown markers between the words. A ``Document`` (from
+            ``read_document``: PDF, Word, or a text file) is read as it says, whatever
+            ``markup`` is.
     """
 
     def __init__(
@@ -197,18 +205,20 @@ class KeywordExtractor:
 
     # -- public API -----------------------------------------------------------------------
 
-    def extract(self, text: str, top_n: int = 5) -> list[Keyword]:
-        """Return the ``top_n`` keyphrases of ``text``, best first (empty list if it has none)."""
+    def extract(self, text: str | Document, top_n: int = 5) -> list[Keyword]:
+        """Return the ``top_n`` keyphrases of ``text`` (a string, or a ``Document`` from
+        ``read_document``), best first (empty list if it has none)."""
         return self.extract_batch([text], top_n=top_n)[0]
 
     def extract_batch(
         self,
-        texts: Sequence[str],
+        texts: Sequence[str | Document],
         top_n: int = 5,
         batch_size: int | None = None,
         progress: bool | None = None,
     ) -> list[list[Keyword]]:
-        """Keyphrases of each text, in input order; encoder windows of many texts share passes.
+        """Keyphrases of each text (a string or a ``Document``), in input order; encoder
+        windows of many texts share passes.
 
         Texts are processed shortest first, so that each forward pass holds windows of similar
         length (less padding). ``progress=True`` shows bars on stderr: one over the documents,
@@ -221,15 +231,16 @@ class KeywordExtractor:
         self._user_dict()  # a bad dictionary file fails here, before any work
         texts = list(texts)
         for text in texts:
-            if not isinstance(text, str):
-                raise TypeError(f"text must be str, got {type(text).__name__}")
+            if not isinstance(text, (str, Document)):
+                raise TypeError(f"text must be str or Document, got {type(text).__name__}")
         show_docs = progress if progress is not None else len(texts) > CHUNK_DOCS and sys.stderr.isatty()
         # within a chunk: bars for long encoder work, when asked for or on a terminal
         within = progress if progress is not None else sys.stderr.isatty()
         results: list[list[Keyword]] = [[] for _ in texts]
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        lengths = [len(t.text) if isinstance(t, Document) else len(t) for t in texts]
+        order = sorted(range(len(texts)), key=lengths.__getitem__)
         with progress_bar(len(texts), show_docs) as bar:
-            for chunk in _chunks(order, texts):
+            for chunk in _chunks(order, lengths):
                 keywords = self._extract_chunk(
                     [texts[i] for i in chunk], top_n, batch_size or self.batch_size, within
                 )
@@ -239,7 +250,7 @@ class KeywordExtractor:
         return results
 
     def _extract_chunk(
-        self, texts: list[str], top_n: int, batch_size: int, progress: bool = False
+        self, texts: list[str | Document], top_n: int, batch_size: int, progress: bool = False
     ) -> list[list[Keyword]]:
         """All stages for a chunk of texts, their encoder work batched together.
 
@@ -259,10 +270,10 @@ class KeywordExtractor:
                 results[i] = keywords
         return results
 
-    def language(self, text: str) -> str:
+    def language(self, text: str | Document) -> str:
         """The language that picks the encoder for ``text``: ``lang``, or the one detected in
         its text (after markup is stripped, as ``extract`` does)."""
-        return self._language_of_plain(self._plain(text)[0])
+        return self._language_of_plain(self._document(text).text)
 
     # -- stages ---------------------------------------------------------------------------
 
@@ -312,33 +323,35 @@ class KeywordExtractor:
             self.user_dict_ = load_user_dict(self.user_dict)
         return self.user_dict_
 
-    def _prepare(self, text: str) -> _Prepared:
+    def _prepare(self, text: str | Document) -> _Prepared:
         """Segment ``text`` (the text of its markup, if it is marked up) and select its
         candidates; pick the encoder for its language."""
-        text, markup = self._plain(text)
+        document = self._document(text)
+        text = document.text
         lang = self._language_of_plain(text)
         model = self.model or DEFAULT_MODELS.get(lang, DEFAULT_MULTILINGUAL_MODEL)
         if not text.strip():
-            return _Prepared(text, lang, model, [], markup)
+            return _Prepared(document, lang, model, [])
         if self.lang == "auto":
             self._note_language(lang)
         handled = handled_language(lang)
-        return _Prepared(text, lang, model, _merged(text, self._block_candidates(text, lang, handled, markup)), markup)
+        blocks = self._block_candidates(text, lang, handled, document.lines_are_blocks)
+        return _Prepared(document, lang, model, _merged(text, blocks))
 
-    def _block_candidates(self, text: str, lang: str, handled: str | None, markup) -> Iterator[list[Candidate]]:
+    def _block_candidates(self, text: str, lang: str, handled: str | None, lines_are_blocks: bool) -> Iterator[list[Candidate]]:
         """The candidates of each of ``text``'s blocks (``_blocks``), placed in the whole text."""
         tokens_before = groups_before = 0
         for start, end in _blocks(text):
-            found, n_tokens = self._candidates(text[start:end], lang, handled, markup is not None)
+            found, n_tokens = self._candidates(text[start:end], lang, handled, lines_are_blocks)
             yield [_shifted(c, start, tokens_before, groups_before) for c in found] if start else found
             tokens_before += n_tokens
             groups_before += 1 + max((int(c.groups.array.max()) for c in found if c.groups), default=-1)
 
-    def _candidates(self, text: str, lang: str, handled: str | None, marked_up: bool) -> tuple[list[Candidate], int]:
+    def _candidates(self, text: str, lang: str, handled: str | None, lines_are_blocks: bool) -> tuple[list[Candidate], int]:
         """Segment ``text`` (a whole text or a block of one) and select its candidates; also
         the number of its tokens. The tokens are dropped here."""
         tokens = segment(text, handled or lang, user_dict=self._user_dict())
-        if marked_up:
+        if lines_are_blocks:
             tokens = mark_line_breaks(text, tokens)
         max_words = self.max_words or DEFAULT_MAX_WORDS.get(handled, FALLBACK_MAX_WORDS)
         if handled in ("en", "zh"):
@@ -370,14 +383,13 @@ class KeywordExtractor:
             self.languages_noted_.add(lang)
             _log.log(logging.INFO if lang in UNTAGGED else logging.WARNING, "%s", language_note(lang))
 
-    def _plain(self, text: str) -> tuple[str, Extracted | None]:
-        """``text`` itself, or the text of its markup (and the markup) when it is to be read as
-        markup; lone surrogates read as U+FFFD (``_valid_unicode``)."""
-        text = _valid_unicode(text)
-        if self.markup == "html" or (self.markup == "auto" and looks_like_markup(text)):
-            markup = extract_text(text)
-            return markup.text, markup
-        return text, None
+    def _document(self, text: str | Document) -> Document:
+        """``text`` as a document: a string read as ``markup`` says (``documents.text_document``);
+        lone surrogates read as U+FFFD (``_valid_unicode``)."""
+        if isinstance(text, Document):
+            valid = _valid_unicode(text.text)
+            return text if valid is text.text else replace(text, text=valid)
+        return text_document(_valid_unicode(text), self.markup)
 
     def _language_of_plain(self, text: str) -> str:
         return detect_language(text) if self.lang == "auto" else self.lang
@@ -466,7 +478,7 @@ class KeywordExtractor:
             word_form = noun_lemma if handled_language(doc.lang) in ("en", "zh") else None
             units = [nesting_units(c.key, word_form) for c in kept]
             picks = mmr(relevance, vectors, top_n, self.diversity, units, self.keep_nested, [c.spans for c in kept])
-            span = doc.markup.span if doc.markup is not None else lambda start, end: (start, end)
+            span = doc.document.span
             keywords = []
             for i, score in picks:
                 shown = {name: round(float(values[i]), 6) for name, values in parts.items()}
@@ -613,17 +625,17 @@ def _valid_unicode(text: str) -> str:
     return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
 
 
-def _chunks(order: list[int], texts: list[str]) -> Iterator[list[int]]:
+def _chunks(order: list[int], lengths: list[int]) -> Iterator[list[int]]:
     """Consecutive runs of ``order`` holding at most ``CHUNK_DOCS`` texts and ``CHUNK_CHARS``
-    characters (a longer text makes a chunk of its own)."""
+    characters (``lengths`` of the texts; a longer text makes a chunk of its own)."""
     chunk: list[int] = []
     chars = 0
     for i in order:
-        if chunk and (len(chunk) == CHUNK_DOCS or chars + len(texts[i]) > CHUNK_CHARS):
+        if chunk and (len(chunk) == CHUNK_DOCS or chars + lengths[i] > CHUNK_CHARS):
             yield chunk
             chunk, chars = [], 0
         chunk.append(i)
-        chars += len(texts[i])
+        chars += lengths[i]
     if chunk:
         yield chunk
 

@@ -42,20 +42,10 @@ HTML5 makes of them, at the same length, so positions are unchanged.
 
 from __future__ import annotations
 
-import html
 import re
-from array import array
-from bisect import bisect_right
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 
-from .types import Span, Token
-
-#: Values of the ``markup`` parameter: detect by content, always markup, never markup.
-MARKUP_MODES = ("auto", "html", "none")
-#: File name endings read as markup by the command line.
-MARKUP_SUFFIXES = (".html", ".htm", ".xhtml", ".xml")
+from .textmap import Extracted, TextBuilder
 
 #: Elements that do not end a line: their text runs on with the text around them.
 INLINE = frozenset(
@@ -86,6 +76,11 @@ MIN_EVIDENCE = 2
 MIN_MARKUP_SHARE = 0.1
 
 
+def has_markup_prolog(text: str) -> bool:
+    """True when ``text`` opens (after whitespace) with an XML declaration, a doctype or ``<html``."""
+    return _PROLOG_RE.match(text) is not None
+
+
 def looks_like_markup(text: str) -> bool:
     """True when ``text`` is an HTML or XML document or fragment rather than plain text.
 
@@ -99,7 +94,7 @@ def looks_like_markup(text: str) -> bool:
     """
     if "<" not in text:
         return False
-    if _PROLOG_RE.match(text):
+    if has_markup_prolog(text):
         return True
     evidence = markup_chars = 0
     starts_with_tag = None
@@ -124,99 +119,6 @@ def looks_like_markup(text: str) -> bool:
     if evidence < MIN_EVIDENCE:
         return False
     return bool(starts_with_tag) or markup_chars >= MIN_MARKUP_SHARE * len(text)
-
-
-# --- the extracted text and its map ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Extracted:
-    """The text of a marked-up document and the map back to the original.
-
-    The map is a list of pieces: piece ``k`` is ``text[out[k]:out[k+1]]`` and comes from
-    ``original[src_start[k]:src_end[k]]``, either character for character (``verbatim[k]``) or
-    as a whole (a decoded reference, a collapsed run of whitespace, the line break that a tag
-    makes).
-    """
-
-    text: str
-    out: array
-    src_start: array
-    src_end: array
-    verbatim: bytes
-
-    def span(self, start: int, end: int) -> Span:
-        """The span of the original that ``text[start:end]`` comes from (``start < end``).
-
-        Markup between the first and last character is inside it: the span of ``Solar panels``
-        in ``Solar&nbsp;panels`` covers the whole reference, that of ``neural`` in
-        ``<b>neu</b>ral`` the tags. Raises ``ValueError`` outside ``0 <= start < end <= len(text)``.
-        """
-        if not 0 <= start < end <= len(self.text):
-            raise ValueError(f"need 0 <= start < end <= {len(self.text)}, got ({start}, {end})")
-        k = bisect_right(self.out, start) - 1
-        first = self.src_start[k] + (start - self.out[k] if self.verbatim[k] else 0)
-        k = bisect_right(self.out, end - 1) - 1
-        last = self.src_start[k] + (end - self.out[k]) if self.verbatim[k] else self.src_end[k]
-        return first, last
-
-
-class _Builder:
-    """Collects the pieces of the extracted text: words, collapsed spaces, line breaks."""
-
-    def __init__(self, source: str) -> None:
-        self._source = source
-        self.parts: list[str] = []
-        self.length = 0
-        self.out, self.src_start, self.src_end = array("q"), array("q"), array("q")
-        self.verbatim = bytearray()
-        self.space: tuple[int, int, str | None] | None = None  # pending whitespace
-        self.brk: tuple[int, int] | None = None  # pending line break: the tag that makes it
-
-    def _piece(self, s: str, start: int, end: int, verbatim: bool) -> None:
-        if verbatim and self.verbatim and self.verbatim[-1] and self.src_end[-1] == start:
-            self.src_end[-1] = end  # continues the previous verbatim piece
-        else:
-            self.out.append(self.length)
-            self.src_start.append(start)
-            self.src_end.append(end)
-            self.verbatim.append(verbatim)
-        self.parts.append(s)
-        self.length += len(s)
-
-    def _flush(self) -> None:
-        if self.length:
-            if self.brk is not None:
-                self._piece("\n", *self.brk, False)
-            elif self.space is not None:
-                start, end, kept = self.space
-                if kept is not None:
-                    self._piece(kept, start, end, True)
-                else:
-                    self._piece(" ", start, end, end - start == 1 and self._source[start] == " ")
-        self.space = self.brk = None
-
-    def text(self, s: str, start: int, end: int, verbatim: bool) -> None:
-        """Characters that are not whitespace, from ``original[start:end]``."""
-        self._flush()
-        self._piece(s, start, end, verbatim)
-
-    def whitespace(self, start: int, end: int, kept: str | None) -> None:
-        """Whitespace ``original[start:end]``: one space, or ``kept`` as written (preformatted).
-
-        It is written only between text on one line: not before a line break, nor at either
-        end of the text.
-        """
-        if self.space is None and self.brk is None:
-            self.space = (start, end, kept)
-
-    def line_break(self, start: int, end: int) -> None:
-        if self.brk is None:
-            self.brk = (start, end)
-        self.space = None
-
-    def result(self) -> Extracted:
-        return Extracted("".join(self.parts), self.out, self.src_start, self.src_end, bytes(self.verbatim))
 
 
 # --- events from the parser --------------------------------------------------------------------
@@ -298,34 +200,10 @@ def _events(copy: str, start: int, end: int) -> list[tuple[int, int, str]]:
 
 # --- from events to text ---------------------------------------------------------------------
 
-_HTML_SPACE_RE = re.compile(r"[ \t\n\r\f]+")
-# What html.unescape would replace (its own pattern): character references and the like.
-_REFERENCE_RE = re.compile(r"&(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)")
-_CHUNK_RE = re.compile(_HTML_SPACE_RE.pattern + "|" + _REFERENCE_RE.pattern)
 
-
-def _add_text(b: _Builder, source: str, start: int, end: int, decode: bool, pre: bool) -> None:
-    """Text ``source[start:end]``: references decoded if ``decode``, whitespace collapsed
-    unless ``pre``."""
-    pos = start
-    for m in (_CHUNK_RE if decode else _HTML_SPACE_RE).finditer(source, start, end):
-        if m.start() > pos:
-            b.text(source[pos : m.start()], pos, m.start(), True)
-        chunk = m.group()
-        decoded = html.unescape(chunk) if chunk[0] == "&" else chunk
-        if not decoded:  # a reference to a code point HTML5 drops
-            pass
-        elif decoded.isspace():
-            b.whitespace(m.start(), m.end(), chunk if pre and decoded is chunk else None)
-        else:
-            b.text(decoded, m.start(), m.end(), decoded is chunk or decoded == chunk)
-        pos = m.end()
-    if pos < end:
-        b.text(source[pos:end], pos, end, True)
-
-
-def _walk(b: _Builder, source: str, copy: str, start: int, end: int) -> None:
-    """Add the text of the markup ``source[start:end]`` to ``b`` (``copy``: what the parser reads)."""
+def add_markup(b: TextBuilder, source: str, copy: str, start: int, end: int) -> None:
+    """Add the text of the markup ``source[start:end]`` to ``b``, the builder of ``source``
+    (``copy``: ``defused(source)``, what the parser reads)."""
     events = _events(copy, start, end)
     skip, skip_depth = "", 0  # inside a dropped element
     in_head = in_title = False
@@ -340,7 +218,7 @@ def _walk(b: _Builder, source: str, copy: str, start: int, end: int) -> None:
             if in_head and not in_title and not source[text_from:pos].isspace():
                 in_head = False  # text in <head> opens the body (HTML5)
             if not skip and (in_title or not in_head):
-                _add_text(b, source, text_from, pos, True, pre > 0)
+                b.add(text_from, pos, True, pre > 0)
             text_from = -1
         if k + 1 == len(events):
             break
@@ -350,9 +228,9 @@ def _walk(b: _Builder, source: str, copy: str, start: int, end: int) -> None:
         if kind == _CDATA:
             inner_end = tag_end - 3 if source.startswith("]]>", tag_end - 3) else tag_end
             if looks_like_markup(source[pos + 9 : inner_end]):
-                _walk(b, source, copy, pos + 9, inner_end)
+                add_markup(b, source, copy, pos + 9, inner_end)
             else:
-                _add_text(b, source, pos + 9, inner_end, False, pre > 0)
+                b.add(pos + 9, inner_end, False, pre > 0)
             continue
         if skip:
             if kind == _START and tag == skip:
@@ -387,32 +265,22 @@ def _walk(b: _Builder, source: str, copy: str, start: int, end: int) -> None:
             b.line_break(pos, tag_end)
 
 
+def defused(text: str) -> str:
+    """The copy of ``text`` that ``HTMLParser`` reads: what it mishandles (see the module
+    docstring) replaced by what HTML5 makes of it, at the same length."""
+    copy = _BAD_MARKED_SECTION_RE.sub("<!x", _BAD_CHARREF_RE.sub(" #", text))
+    last_close = copy.rfind("]]>")
+    if copy.find("<![CDATA[", last_close + 1) >= 0:  # unterminated: a bogus comment, as in HTML5
+        copy = copy[: last_close + 1] + copy[last_close + 1 :].replace("<![CDATA[", "<!xCDATA[")
+    return copy
+
+
 def extract_text(text: str) -> Extracted:
     """The text of the HTML or XML document ``text`` and the map back to it.
 
     Blocks are separated by one ``"\\n"``; the text has no leading or trailing whitespace.
     Linear time in the length of ``text``; never raises on broken markup.
     """
-    copy = _BAD_MARKED_SECTION_RE.sub("<!x", _BAD_CHARREF_RE.sub(" #", text))
-    last_close = copy.rfind("]]>")
-    if copy.find("<![CDATA[", last_close + 1) >= 0:  # unterminated: a bogus comment, as in HTML5
-        copy = copy[: last_close + 1] + copy[last_close + 1 :].replace("<![CDATA[", "<!xCDATA[")
-    b = _Builder(text)
-    _walk(b, text, copy, 0, len(text))
+    b = TextBuilder(text)
+    add_markup(b, text, defused(text), 0, len(text))
     return b.result()
-
-
-def mark_line_breaks(text: str, tokens: Sequence[Token]) -> list[Token]:
-    """``tokens`` of extracted ``text``, with ``break_before`` set after every line break.
-
-    In text from ``extract_text`` a line break ends a block (a heading, list item, paragraph,
-    table cell, title) or a line of preformatted text: no phrase runs across it.
-    """
-    marked: list[Token] = []
-    previous_end = 0
-    for token in tokens:
-        if not token.break_before and "\n" in text[previous_end : token.start]:
-            token = replace(token, break_before=True)
-        marked.append(token)
-        previous_end = token.end
-    return marked

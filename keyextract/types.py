@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
+#: Character offsets ``[start, end)`` into a text.
 Span = tuple[int, int]
+
+
+class PageSpan(NamedTuple):
+    """Where a keyphrase occurs in a PDF: ``page`` (1 for the first) and the character offsets
+    ``[start, end)`` in that page's text as keyextract extracted it (``Document.pages[page - 1]``)."""
+
+    page: int
+    start: int
+    end: int
 
 
 class _Packed(Sequence):
@@ -125,6 +136,10 @@ class Keyword:
     """An extracted keyphrase, its relevance score, the character spans of its occurrences and
     the parts its score is the sum of.
 
+    ``spans``: ``(start, end)`` offsets into the text as given (for HTML, XML and Markdown: into
+    the markup; for a Word document: into ``Document.text``), or for a PDF ``PageSpan(page,
+    start, end)`` offsets into the text of one page (``Document.span``).
+
     ``parts`` (each rounded to 6 decimals, so their sum matches ``score`` to about 1e-5):
 
     - ``similarity``: cosine similarity of the phrase's vector to the document's, in [-1, 1];
@@ -147,11 +162,12 @@ class Keyword:
 
     phrase: str
     score: float
-    spans: tuple[Span, ...]
+    spans: tuple[Span | PageSpan, ...]
     parts: dict[str, float] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict:
-        """Return a JSON-ready dict (spans as lists, parts as a dict)."""
+        """Return a JSON-ready dict (spans as lists, ``[start, end]`` or ``[page, start, end]``;
+        parts as a dict)."""
         return {
             "phrase": self.phrase, "score": self.score, "spans": [list(s) for s in self.spans], "parts": dict(self.parts),
         }

