@@ -118,8 +118,64 @@ def document_features(extractor, encoder, docs, records) -> list[dict]:
             "spans": [c.spans.array.copy() for c in cands],
             "tags": tags,
             "is_gold": np.array([normalize_phrase(p, doc.lang) in gold for p in phrases], bool),
+            "free": np.array([getattr(c, "free", False) for c in cands], bool),
         })
     return out
+
+
+def _with_word_subspans(free: bool) -> None:
+    """Experiment: English noun phrases also propose each of their nouns alone, contending in
+    the phrase (``free=False``) or as candidates of their own, outside contests (``free=True``;
+    marked by ``Candidate.free`` for the replay)."""
+    from keyextract import candidates as module
+
+    original = module._phrases_in_run
+
+    def phrases(run, roles, max_words):
+        found = list(original(run, roles, max_words))
+        if roles and roles[0] not in ("word",) and run[0].script != "zh" and not free:
+            singles = {(i, i + 1) for i, role in enumerate(roles) if role == "noun"}
+            found += sorted(singles - set(found))
+        return found
+
+    module._phrases_in_run = phrases
+    if not free:
+        return
+    extract = module.extract_candidates
+
+    def extract_candidates(text, tokens, stopwords, max_words=3):
+        from dataclasses import replace
+
+        from keyextract.types import Spans
+
+        found = extract(text, tokens, stopwords, max_words)
+        by_key = {c.key: k for k, c in enumerate(found)}
+        extra: dict[str, list] = {}
+        for run_start, run, roles in module._runs(tokens, stopwords):
+            if roles[0] == "word" or run[0].script == "zh" or len(run) == 1:
+                continue
+            for i, role in enumerate(roles):
+                if role == "noun":
+                    key = module._phrase_key(text, run[i : i + 1])
+                    extra.setdefault(key, []).append((run[i].start, run[i].end, run_start + i, run[i].text))
+        out = list(found)
+        for key, occ in extra.items():
+            if key in by_key:
+                c = out[by_key[key]]
+                spans = sorted(set(map(tuple, c.spans.array.tolist())) | {(s, e) for s, e, _, _ in occ})
+                out[by_key[key]] = replace(c, spans=Spans(spans), first_token=min(c.first_token, min(o[2] for o in occ)))
+                out[by_key[key]].free = True
+            else:
+                c = module.Candidate(occ[0][3], key, Spans(sorted({(s, e) for s, e, _, _ in occ})), occ[0][2])
+                c.free = True
+                out.append(c)
+        out.sort(key=lambda c: c.spans[0])
+        return out
+
+    module.extract_candidates = extract_candidates
+    import keyextract.extractor as ex
+
+    ex.extract_candidates = extract_candidates
 
 
 def compute(name: str, limit: int | None, threads: int) -> list[dict | None]:
@@ -148,8 +204,8 @@ def compute(name: str, limit: int | None, threads: int) -> list[dict | None]:
     return features
 
 
-def cache_path(name: str) -> Path:
-    return CACHE / f"{name}.pkl"
+def cache_path(name: str, variant: str | None = None) -> Path:
+    return CACHE / (f"{name}.pkl" if not variant else f"{name}.{variant}.pkl")
 
 
 def load(name: str) -> dict:
@@ -163,14 +219,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sets", default=",".join(LANG_OF_SET), help="comma-separated dev sets (default all)")
     parser.add_argument("--limit", type=int, help="first N documents of every set (default: all; papers PAPER_LIMITS)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    parser.add_argument("--variant", choices=("words-contend", "words-free"), help="experimental candidates")
     args = parser.parse_args(argv)
     CACHE.mkdir(parents=True, exist_ok=True)
     revision = source_revision()
+    if args.variant:
+        _with_word_subspans(args.variant == "words-free")
+        revision += "+" + args.variant
     for name in [s.strip() for s in args.sets.split(",") if s.strip()]:
         limit = args.limit or PAPER_LIMITS.get(name)
         started = time.perf_counter()
         docs = compute(name, limit, args.threads)
-        with open(cache_path(name), "wb") as fh:
+        with open(cache_path(name, args.variant), "wb") as fh:
             pickle.dump({"revision": revision, "limit": limit, "docs": docs}, fh, protocol=pickle.HIGHEST_PROTOCOL)
         print(f"{name}: {len(docs)} documents in {time.perf_counter() - started:.0f} s (keyextract {revision})",
               file=sys.stderr)
