@@ -21,7 +21,7 @@ pytest.importorskip("pyspark")  # a guard only: CI installs pyspark through the 
 
 from pyspark.sql import SparkSession  # noqa: E402
 
-from conftest import ROOT, read_dev  # noqa: E402
+from conftest import ROOT, abstracts  # noqa: E402
 from keyextract import KeywordExtractor  # noqa: E402
 from keyextract import cli  # noqa: E402
 from keyextract.spark import KEYPHRASES_TYPE, detect_format, tag_texts, with_keyphrases  # noqa: E402
@@ -31,9 +31,18 @@ pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully suppo
 TOP = 5
 
 
+def needs_java() -> None:
+    """Skip the calling test where Spark cannot start its JVM (no java on JAVA_HOME or the PATH)."""
+    home = os.environ.get("JAVA_HOME")
+    if not (home and os.access(os.path.join(home, "bin", "java"), os.X_OK)) and shutil.which("java") is None:
+        pytest.skip("needs Java 17 or later for Spark (java on the PATH or JAVA_HOME)")
+
+
 @pytest.fixture(scope="module")
 def spark():
     from keyextract.spark import _worker_python
+
+    needs_java()
 
     with _worker_python(True, sys.executable):  # workers run this interpreter
         session = _session_builder().getOrCreate()
@@ -56,7 +65,7 @@ def _session_builder():
 
 @pytest.fixture(scope="module")
 def docs() -> list[dict]:
-    return [{"id": r["id"], "text": r["text"]} for r in read_dev("inspec_dev", 200)]
+    return [{"id": r["id"], "text": r["text"]} for r in abstracts(200)]
 
 
 @pytest.fixture(scope="module")
@@ -291,6 +300,7 @@ def test_command_jsonl_round_trip_in_a_new_process(en_model_dir, docs, tmp_path)
     ``python3`` is another one (here one that fails at once; commonly one without pandas). Its
     own local Spark session's workers must run the environment's interpreter. JSON lines in,
     JSON lines out."""
+    needs_java()
     src, out = tmp_path / "docs.jsonl", tmp_path / "tagged"
     write_input(None, docs[:10], str(src), "jsonl")
     elsewhere = tmp_path / "elsewhere"  # first on the PATH
