@@ -36,6 +36,11 @@ SHARED = ROOT.parent / "shared"
 DATA = Path(__file__).resolve().parent / "data"
 os.environ.setdefault("NLTK_DATA", str(SHARED / "nltk_data"))
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# One torch thread, here and in the processes the tests start (before torch is imported): the
+# tiny test encoders gain nothing from more, and on a machine shared with other jobs threads
+# that spin waiting for each other made the suite several times slower (the memory test: 25 s
+# with one thread, 107 s with two, load average 6 on 2 cores).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 EN_WINDOW = 64  # max_position_embeddings of the tiny English model
 SHARED_HINT = "put the project's shared folder beside the repository as ../shared (CI has it)"
