@@ -329,6 +329,7 @@ def test_document_without_candidates(en_model_dir, tmp_path, cli):
     assert (text_run.returncode, text_run.stdout) == (0, "")
 
 
+@pytest.mark.slow
 def test_english_tagging_needs_no_nltk_data(en_model_dir, en_doc_2, tmp_path):
     """The tagger's weights ship with keyextract: no NLTK data, no download, no NLTK message,
     and the candidates are noun phrases, not the n-gram fragments of the untagged fallback."""

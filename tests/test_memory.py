@@ -20,6 +20,8 @@ from keyextract import extractor as extractor_module
 
 from conftest import abstract_texts
 
+pytestmark = pytest.mark.slow  # tracemalloc over 300,000 characters of extraction, twice
+
 
 def _peak(call) -> int:
     """Peak bytes that Python and numpy allocated while ``call`` ran."""

@@ -84,6 +84,7 @@ def test_ci_installs_what_readme_says() -> None:
     assert readme_commands("python -m pytest")[0] in ci
 
 
+@pytest.mark.slow
 def test_readme_first_example_on_a_fresh_machine(tmp_path) -> None:
     """README's first example, run verbatim where it says, right after its install command."""
     first = readme_commands("keyextract ")[0]
@@ -105,6 +106,7 @@ def test_readme_first_example_on_a_fresh_machine(tmp_path) -> None:
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_english_and_chinese_offline_name_their_encoders(tmp_path, e5_cache) -> None:
     (tmp_path / "zh.txt").write_text(ZH_TEXT, encoding="utf-8")
     (tmp_path / "en.txt").write_text(abstract_texts(1)[0], encoding="utf-8")
@@ -120,6 +122,7 @@ def test_english_and_chinese_offline_name_their_encoders(tmp_path, e5_cache) -> 
     assert "building multilingual-e5-small" not in proc.stderr  # built once, by the fixture
 
 
+@pytest.mark.slow
 def test_a_cached_default_is_used_offline_without_a_note(tmp_path, en_model_dir) -> None:
     """The default ALBERT stays the default where it is in the Hugging Face cache."""
     name = "sentence-transformers/paraphrase-albert-small-v2"
@@ -150,6 +153,7 @@ class _NotFound(http.server.BaseHTTPRequestHandler):
         pass
 
 
+@pytest.mark.slow
 def test_a_failed_download_of_the_default_falls_back(tmp_path) -> None:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotFound)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -260,6 +264,7 @@ sys.stdout.write(repr((proc.returncode, proc.stdout.read().decode(), seen.decode
 """
 
 
+@pytest.mark.slow
 def test_one_long_document_shows_progress_on_a_terminal(en_model_dir, tmp_path) -> None:
     long_doc = tmp_path / "long.txt"
     long_doc.write_text("\n".join(abstract_texts(30)), encoding="utf-8")

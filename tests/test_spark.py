@@ -92,6 +92,7 @@ def pairs(column) -> list[tuple[str, float]]:
 # -- the library function -----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_column_equals_extract_batch(spark, en_model_dir, docs, expected):
     df = spark.createDataFrame([(d["id"], d["text"]) for d in docs], "id string, text string").repartition(4)
     tagged = with_keyphrases(df, "text", top_n=TOP, model=en_model_dir)
@@ -104,6 +105,7 @@ def test_column_equals_extract_batch(spark, en_model_dir, docs, expected):
         assert_same(pairs(row["keyphrases"]), expected[row["id"]])
 
 
+@pytest.mark.slow
 def test_nulls_empty_and_non_string(spark, en_model_dir, docs, expected):
     good = docs[0]
     df = spark.createDataFrame(
@@ -155,6 +157,7 @@ class FlakyExtractor(KeywordExtractor):
         return super().extract_batch(texts, top_n=top_n, batch_size=batch_size)
 
 
+@pytest.mark.slow
 def test_bad_row_does_not_lose_the_others(spark, en_model_dir, docs, expected):
     from pyspark import cloudpickle
 
@@ -214,6 +217,7 @@ def test_failing_rows_are_found_by_halving(en_model_dir, docs, expected, caplog)
     assert FailingStage.calls == 21
 
 
+@pytest.mark.slow
 def test_one_percent_of_rows_fail_inside_the_pipeline(spark, en_model_dir, docs, expected):
     """The stage raises in the Spark workers (the subclass travels by value in the UDF's closure)
     for 1% of the rows: the job completes, those rows get [], every other row extract_batch's."""
@@ -236,12 +240,14 @@ def test_one_percent_of_rows_fail_inside_the_pipeline(spark, en_model_dir, docs,
     assert all(expected[doc_id] for doc_id in bad)
 
 
+@pytest.mark.slow
 def test_unloadable_model_fails_the_job(spark, tmp_path):
     df = spark.createDataFrame([("a", "Keyphrase extraction with neural networks.")], "id string, text string")
     with pytest.raises(Exception, match="ModelLoadError"):
         with_keyphrases(df, "text", model=str(tmp_path / "no-such-model")).collect()
 
 
+@pytest.mark.slow
 def test_invalid_arguments(spark, en_model_dir):
     df = spark.createDataFrame([("a", "text")], "id string, body string")
     with pytest.raises(ValueError, match=r"no column 'text'.*columns: id, body"):
@@ -282,6 +288,7 @@ def check_output(records: list[dict], docs, model_dir: str, top: int) -> None:
         assert_same(pairs(record["kp"]), [(k.phrase, k.score) for k in expected[i]])
 
 
+@pytest.mark.slow
 def test_command_parquet_round_trip(spark, en_model_dir, docs, tmp_path, capsys):
     src, out = str(tmp_path / "docs.parquet"), str(tmp_path / "tagged")
     write_input(spark, docs[:20], src, "parquet")
@@ -298,6 +305,7 @@ def test_command_parquet_round_trip(spark, en_model_dir, docs, tmp_path, capsys)
     assert detect_format(out) == "jsonl"
 
 
+@pytest.mark.slow
 def test_command_jsonl_round_trip_in_a_new_process(en_model_dir, docs, tmp_path):
     """What a user runs: a virtual environment's ``bin/keyextract``, not activated, so the PATH's
     ``python3`` is another one (here one that fails at once; commonly one without pandas). Its
@@ -338,6 +346,7 @@ def one_line(err: str) -> str:
     return lines[0]
 
 
+@pytest.mark.slow
 def test_command_errors(spark, en_model_dir, tmp_path, capsys):
     good = tmp_path / "docs.jsonl"
     good.write_text(json.dumps({"id": 1, "body": "Neural keyphrase extraction."}) + "\n", encoding="utf-8")
