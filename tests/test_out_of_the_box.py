@@ -17,7 +17,7 @@ import threading
 
 import pytest
 
-from conftest import ROOT, read_dev
+from conftest import ROOT, abstract_texts, read_dev
 
 TEXT_LINE = re.compile(r"^\d\.\d{4}  \S.*$")
 HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -84,6 +84,7 @@ def test_ci_installs_what_readme_says() -> None:
     assert readme_commands("python -m pytest")[0] in ci
 
 
+@pytest.mark.slow
 def test_readme_first_example_on_a_fresh_machine(tmp_path) -> None:
     """README's first example, run verbatim where it says, right after its install command."""
     first = readme_commands("keyextract ")[0]
@@ -105,10 +106,10 @@ def test_readme_first_example_on_a_fresh_machine(tmp_path) -> None:
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_english_and_chinese_offline_name_their_encoders(tmp_path, e5_cache) -> None:
     (tmp_path / "zh.txt").write_text(ZH_TEXT, encoding="utf-8")
-    (doc,) = [r["text"] for r in read_dev("inspec_dev") if r["id"] == "61"]
-    (tmp_path / "en.txt").write_text(doc, encoding="utf-8")
+    (tmp_path / "en.txt").write_text(abstract_texts(1)[0], encoding="utf-8")
     proc = keyextract(["zh.txt", "en.txt", "--format", "jsonl"], fresh_env(tmp_path, e5_cache), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     records = [json.loads(line) for line in proc.stdout.splitlines()]
@@ -121,6 +122,7 @@ def test_english_and_chinese_offline_name_their_encoders(tmp_path, e5_cache) -> 
     assert "building multilingual-e5-small" not in proc.stderr  # built once, by the fixture
 
 
+@pytest.mark.slow
 def test_a_cached_default_is_used_offline_without_a_note(tmp_path, en_model_dir) -> None:
     """The default ALBERT stays the default where it is in the Hugging Face cache."""
     name = "sentence-transformers/paraphrase-albert-small-v2"
@@ -128,7 +130,7 @@ def test_a_cached_default_is_used_offline_without_a_note(tmp_path, en_model_dir)
     (repo / "refs").mkdir(parents=True)
     (repo / "refs" / "main").write_text("0" * 40)
     shutil.copytree(en_model_dir, repo / "snapshots" / ("0" * 40))  # the tiny ALBERT stands in
-    (tmp_path / "doc.txt").write_text(read_dev("inspec_dev", 1)[0]["text"], encoding="utf-8")
+    (tmp_path / "doc.txt").write_text(abstract_texts(1)[0], encoding="utf-8")
     env = {**fresh_env(tmp_path), "HF_HOME": str(tmp_path / "hf")}
     proc = keyextract(["doc.txt", "--format", "jsonl"], env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
@@ -151,11 +153,12 @@ class _NotFound(http.server.BaseHTTPRequestHandler):
         pass
 
 
+@pytest.mark.slow
 def test_a_failed_download_of_the_default_falls_back(tmp_path) -> None:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotFound)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        (tmp_path / "doc.txt").write_text(read_dev("inspec_dev", 1)[0]["text"], encoding="utf-8")
+        (tmp_path / "doc.txt").write_text(abstract_texts(1)[0], encoding="utf-8")
         env = {**fresh_env(tmp_path), "HF_ENDPOINT": f"http://127.0.0.1:{server.server_port}"}
         proc = keyextract(["doc.txt", "--format", "jsonl"], env, cwd=tmp_path)
     finally:
@@ -261,9 +264,10 @@ sys.stdout.write(repr((proc.returncode, proc.stdout.read().decode(), seen.decode
 """
 
 
+@pytest.mark.slow
 def test_one_long_document_shows_progress_on_a_terminal(en_model_dir, tmp_path) -> None:
     long_doc = tmp_path / "long.txt"
-    long_doc.write_text("\n".join(r["text"] for r in read_dev("inspec_dev", 40)), encoding="utf-8")
+    long_doc.write_text("\n".join(abstract_texts(30)), encoding="utf-8")
     # one torch thread: two spin against other jobs on a busy machine (40x slower here)
     env = {**os.environ, "PYTHONIOENCODING": "utf-8", "OMP_NUM_THREADS": "1"}
     base = [sys.executable, "-m", "keyextract", str(long_doc), "--model", en_model_dir, "--batch-size", "1"]

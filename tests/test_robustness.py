@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -66,11 +67,25 @@ def test_any_batch_isolated_mode(extractors, batch: list[str]) -> None:
 
 
 def test_huge_single_token_and_all_stopwords(extractors) -> None:
-    huge = "a" * 200_000
-    assert extractors["en"].extract(huge) == []  # one 200k-character token is no phrase
+    huge = "a" * 200_000  # bench/huge_inputs.py measures such tokens against prose
+    assert extractors["en"].extract(huge) == []  # one 200,000-character token is no phrase
     assert extractors["en"].extract("the and of it is was " * 500) == []
     emoji = "😀 " * 1000 + "keyphrase extraction"
     assert [k.phrase for k in extractors["en"].extract(emoji)] == ["keyphrase extraction"]
+
+
+def test_a_long_word_is_tokenized_in_linear_time() -> None:
+    """A run of 10,000 letters costs no more than 10,000 characters of prose (one token against 1,400)."""
+    from keyextract.segmentation import english_tokens
+
+    prose = ("neural networks learn " * 500)[:10_000]
+    began = time.perf_counter()
+    english_tokens(prose)
+    prose_s = time.perf_counter() - began
+    began = time.perf_counter()
+    english_tokens("a" * 10_000)
+    word_s = time.perf_counter() - began
+    assert word_s < 2 * prose_s + 0.05, (word_s, prose_s)
 
 
 @pytest.mark.parametrize("mode", ["context", "isolated"])

@@ -7,7 +7,7 @@ import pytest
 from keyextract import segmentation
 from keyextract.segmentation import _DensePerceptron, english_tagger, script_language, segment, split_scripts
 
-from conftest import read_dev
+from conftest import needs_nltk_data, read_dev
 
 
 @pytest.mark.parametrize(
@@ -90,6 +90,7 @@ def test_missing_tagger_falls_back_and_warns_once(monkeypatch, tmp_path, capsys)
 def test_dense_tagger_gives_nltks_tags() -> None:
     from nltk.tag.perceptron import PerceptronTagger
 
+    needs_nltk_data("taggers/averaged_perceptron_tagger_eng")
     sentences = [r["text"].split() for r in read_dev("inspec_dev", 40)]
     expected = PerceptronTagger(lang="eng").tag_sents(sentences)
     assert english_tagger().tag_sents(sentences) == expected
