@@ -19,7 +19,6 @@ from keyextract.errors import InputError
 from keyextract.pdf import clean_pages
 from keyextract.types import PageSpan
 
-from test_cli import run_cli
 from test_markdown import README
 
 
@@ -299,11 +298,11 @@ def test_extractor_takes_documents(minilm_dir, paper) -> None:
 # --- the command line, as a new user runs it ---------------------------------------------------
 
 
-def test_cli_on_markdown_pdf_and_word_files(tmp_path, minilm_dir) -> None:
+def test_cli_on_markdown_pdf_and_word_files(tmp_path, minilm_dir, cli) -> None:
     (tmp_path / "README.md").write_text(README, encoding="utf-8")
     (tmp_path / "paper.pdf").write_bytes(make_pdf(PAGES, "Journal of Energy Storage 12 (2024), {n}", "Page {n} of {total}"))
     (tmp_path / "report.docx").write_bytes(make_docx())
-    proc = run_cli(tmp_path / "README.md", tmp_path / "paper.pdf", tmp_path / "report.docx",
+    proc = cli(tmp_path / "README.md", tmp_path / "paper.pdf", tmp_path / "report.docx",
                    "--model", minilm_dir, "--format", "jsonl")
     assert proc.returncode == 0, proc.stderr
     readme, paper, report = (json.loads(line) for line in proc.stdout.splitlines())
@@ -320,7 +319,7 @@ def test_cli_on_markdown_pdf_and_word_files(tmp_path, minilm_dir) -> None:
             assert README[start:end].replace("*", "").casefold() == k["phrase"].casefold()
 
 
-def test_cli_errors_on_pdf_and_word_files(tmp_path) -> None:
+def test_cli_errors_on_pdf_and_word_files(tmp_path, cli) -> None:
     from reportlab.pdfgen import canvas
 
     scan = tmp_path / "scan.pdf"
@@ -329,9 +328,9 @@ def test_cli_errors_on_pdf_and_word_files(tmp_path) -> None:
     c.showPage()
     c.save()
     (tmp_path / "broken.docx").write_bytes(b"PK\x03\x04" + b"\x00" * 40 + b"word/document.xml")
-    proc = run_cli(scan, tmp_path / "broken.docx", "--model", "/nonexistent-but-never-loaded")
+    proc = cli(scan, tmp_path / "broken.docx", "--model", "/nonexistent-but-never-loaded")
     assert proc.returncode == 2 and "model" in proc.stderr  # a bad model is found before the files
-    proc = run_cli(scan, tmp_path / "broken.docx")
+    proc = cli(scan, tmp_path / "broken.docx")
     assert proc.returncode == 1 and proc.stdout == ""
     assert proc.stderr.splitlines() == [
         f"keyextract: error: {scan}: no text in this PDF (1 page): a scanned document without a text layer? "
