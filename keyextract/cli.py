@@ -111,6 +111,9 @@ def add_extraction_options(parser: argparse.ArgumentParser) -> None:
                         help="weight of the prior for phrases the encoder attends to (default 0.2; 0 disables it)")
     parser.add_argument("--diversity", type=_unit_interval, default=None,
                         help="MMR diversity in [0, 1]; 0 ranks by relevance only (default 0)")
+    parser.add_argument("--keep-nested", action="store_true",
+                        help="also list phrases nested in, holding or overlapping a listed one (by default of a phrase "
+                        "and its parts only the best is listed); one phrase is never listed twice")
     parser.add_argument("--max-words", type=_int_at_least(1), default=None,
                         help="longest phrase in words (default 5 for English, 3 for other languages)")
     parser.add_argument("--stopwords", metavar="FILE", help="extra stopwords, one per line (UTF-8)")
@@ -143,6 +146,7 @@ def make_extractor(args: argparse.Namespace):
     }
     return KeywordExtractor(
         model=args.model, lang=args.lang, max_words=args.max_words, mode=args.mode, exhaustive=args.exhaustive,
+        keep_nested=args.keep_nested,
         stopwords=extra, user_dict=user_dict, device=args.device, batch_size=args.batch_size,
         quantize=args.quantize, markup=args.markup, **options,
     )

@@ -334,13 +334,30 @@ def test_english_tagging_needs_no_nltk_data(en_model_dir, en_doc_2, tmp_path):
     """The tagger's weights ship with keyextract: no NLTK data, no download, no NLTK message,
     and the candidates are noun phrases, not the n-gram fragments of the untagged fallback."""
     env = {"NLTK_DATA": str(tmp_path / "no_nltk_data"), "HOME": str(tmp_path)}
-    proc = run_process(en_doc_2, "--model", en_model_dir, "--format", "json", "--top", "50", env=env)
+    proc = run_process(en_doc_2, "--model", en_model_dir, "--format", "json", "--top", "50", "--keep-nested", env=env)
     assert_ok(proc)
     phrases = {k["phrase"] for k in json.loads(proc.stdout)[0]["keywords"]}
     assert phrases == {
         "Deeper networks", "Graph neural networks", "edges", "expressive power", "graph", "messages",
         "molecular property prediction", "networks", "node representations", "residual connections",
     }
+
+
+def test_keep_nested_lists_the_parts_of_a_listed_phrase(en_model_dir, en_doc_2, cli):
+    def listed(*options: str) -> list[str]:
+        run = cli(en_doc_2, "--model", en_model_dir, "--format", "json", "--top", "50", *options)
+        assert run.returncode == 0, run.stderr
+        return [k["phrase"] for k in json.loads(run.stdout)[0]["keywords"]]
+
+    def inside(a: str, b: str) -> bool:
+        return a != b and f" {a.casefold()} " in f" {b.casefold()} "
+
+    plain, kept = listed(), listed("--keep-nested")
+    assert not [(a, b) for a in plain for b in plain if inside(a, b)]
+    assert {("graph", "Graph neural networks"), ("networks", "Graph neural networks"), ("networks", "Deeper networks")} <= {
+        (a, b) for a in kept for b in kept if inside(a, b)
+    }
+    assert set(plain) < set(kept) and len(set(kept)) == len(kept)
 
 
 # --- model and device errors: exit 2 ---------------------------------------------------------
