@@ -29,6 +29,8 @@ class Config:
     attention_weight: float = 0.2
     specificity_weight: float = ranking.SPECIFICITY_WEIGHT
     length_weight: float = 0.0  # taken off per word beyond the first
+    inside_weight: float = 0.0  # taken off times the share of occurrences inside a longer candidate's
+    contest_margin: float = 0.0  # in contests only: taken off per word beyond the first
     max_words: int | None = None  # drop candidates longer than this (None: as extracted)
     nested: str = "penalty"  # "penalty": the old rule (Chinese/untagged -0.02); "block": never nested
     overlap: bool = True  # with "block": also block a candidate whose occurrence overlaps a pick's
@@ -53,6 +55,8 @@ def parts(d: dict, c: Config, similarity: np.ndarray) -> dict[str, np.ndarray]:
     }
     if c.length_weight:
         out["words"] = -c.length_weight * (d["words"].astype(np.float64) - 1.0)
+    if c.inside_weight:
+        out["inside"] = -c.inside_weight * d["inside"]
     if d["lang"] in ("en", "zh"):
         out["attention"] = ranking.attention_prior(d["attention"], c.attention_weight)
     else:
@@ -89,7 +93,8 @@ def rank_indices(d: dict, c: Config, top: int) -> list[int]:
     else:
         p = parts(_take(d, idx), c, d["sim_isolated"][idx])
     relevance = sum(p.values())
-    winners = ranking.contest_winners(relevance, [d["groups"][i] for i in idx])
+    judged = relevance - c.contest_margin * (d["words"][idx] - 1) if c.contest_margin else relevance
+    winners = ranking.contest_winners(judged, [d["groups"][i] for i in idx])
     if "free" in d:
         winners |= d["free"][idx]
     idx, relevance = idx[winners], relevance[winners]
@@ -109,10 +114,30 @@ def rank_indices(d: dict, c: Config, top: int) -> list[int]:
 def _take(d: dict, idx: np.ndarray) -> dict:
     return {
         "lang": d["lang"], "phrases": [d["phrases"][i] for i in idx], "keys": [d["keys"][i] for i in idx],
-        "words": d["words"][idx],
+        "words": d["words"][idx], "inside": inside_of(d)[idx],
         "first": d["first"][idx], "count": d["count"][idx], "attention": d["attention"][idx],
         "specificity": d["specificity"][idx],
     }
+
+
+def inside_of(d: dict) -> np.ndarray:
+    """Per candidate, the share of its occurrences that lie strictly inside an occurrence of
+    another candidate (cached in ``d``): 1 for a piece never seen on its own."""
+    if "_inside" not in d:
+        owner = np.concatenate([np.full(len(sp), k) for k, sp in enumerate(d["spans"])]) if d["spans"] else np.zeros(0, int)
+        spans = np.concatenate(d["spans"]) if d["spans"] else np.zeros((0, 2), int)
+        order = np.lexsort((-spans[:, 1], spans[:, 0])) if len(spans) else np.zeros(0, int)
+        inside = np.zeros(len(spans), bool)
+        reach, reach_start = -1, -1
+        for o in order:
+            s0, e0 = spans[o]
+            if e0 <= reach and (s0, e0) != (reach_start, reach) :
+                inside[o] = True
+            if e0 > reach:
+                reach, reach_start = e0, s0
+        counts = np.bincount(owner, minlength=len(d["spans"])).astype(float)
+        d["_inside"] = np.bincount(owner, weights=inside, minlength=len(d["spans"])) / np.maximum(counts, 1)
+    return d["_inside"]
 
 
 def units_of(d: dict) -> list[tuple[str, ...]]:
