@@ -1,7 +1,7 @@
 """Per-candidate features of every dev set, computed once and cached, for replaying the ranking.
 
     python bench/features.py                       # every set in full (papers: see PAPER_LIMITS)
-    python bench/features.py --sets inspec_dev --limit 50
+    python bench/features.py --sets inspec_dev --limit 50 --out /tmp/features
 
 For each document of a set this runs keyextract's own stages (``KeywordExtractor._prepare``: markup,
 language, segmentation, candidates) and its encoder's document pass (in-context phrase vectors
@@ -20,8 +20,9 @@ and a learned ranker can use:
 
 and per document the number of tokens, the first line's token count, and the gold list. The
 ranking is then replayed offline from these arrays (``bench/defaults.py``), without encoding
-again. Output: ``bench/.cache/features/<set>.pkl`` (a list of dicts, one a document), keyed by
-the commit of ``keyextract/`` and ``data/`` it was computed with.
+again. Output: ``<out>/<set>.pkl`` (``--out``, default ``bench/.cache/features/<commit>``, the
+commit of ``keyextract/`` and ``data/`` it was computed with): the documents' features and the
+commit.
 """
 
 from __future__ import annotations
@@ -204,14 +205,8 @@ def compute(name: str, limit: int | None, threads: int) -> list[dict | None]:
     return features
 
 
-def cache_path(name: str, variant: str | None = None) -> Path:
-    return CACHE / (f"{name}.pkl" if not variant else f"{name}.{variant}.pkl")
-
-
-def load(name: str) -> dict:
-    """The cached features of set ``name``: ``{"revision", "limit", "docs": [...]}``."""
-    with open(cache_path(name), "rb") as fh:
-        return pickle.load(fh)
+def cache_path(folder: Path, name: str, variant: str | None = None) -> Path:
+    return folder / (f"{name}.pkl" if not variant else f"{name}.{variant}.pkl")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -220,9 +215,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="first N documents of every set (default: all; papers PAPER_LIMITS)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     parser.add_argument("--variant", choices=("words-contend", "words-free"), help="experimental candidates")
+    parser.add_argument("--out", type=Path, help="folder to write (default bench/.cache/features/<commit>)")
     args = parser.parse_args(argv)
-    CACHE.mkdir(parents=True, exist_ok=True)
     revision = source_revision()
+    out = args.out or CACHE / revision
+    out.mkdir(parents=True, exist_ok=True)
     if args.variant:
         _with_word_subspans(args.variant == "words-free")
         revision += "+" + args.variant
@@ -230,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         limit = args.limit or PAPER_LIMITS.get(name)
         started = time.perf_counter()
         docs = compute(name, limit, args.threads)
-        with open(cache_path(name, args.variant), "wb") as fh:
+        with open(cache_path(out, name, args.variant), "wb") as fh:
             pickle.dump({"revision": revision, "limit": limit, "docs": docs}, fh, protocol=pickle.HIGHEST_PROTOCOL)
         print(f"{name}: {len(docs)} documents in {time.perf_counter() - started:.0f} s (keyextract {revision})",
               file=sys.stderr)
