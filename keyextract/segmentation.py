@@ -115,6 +115,9 @@ def _break_between(breaks: Sequence[int], start: int, end: int) -> bool:
 _TLD = r"(?:com|org|net|edu|gov|mil|int|info|biz|io|ai|co|us|uk|de|fr|cn|jp|ru|nl|eu|ca|au|in|br|it|es|ch|se|tv|me|app|dev)"
 _URL_CHAR = r"[^\s<>\"'()\[\]{}]"
 _URL_END = r"[^\s<>\"'()\[\]{}.,;:!?]"
+# Words that start a sentence after a capital letter and a period ("Plan A. The ..."): that
+# period ends the sentence and is no middle initial ("George W. Bush").
+_SENTENCE_STARTS = "(?:The|This|That|These|Those|Then|There|It|In|We|He|She|They|I|A|An|But|And|If|So|As|At|On|For|Our|His|Her|Its|Their|To|When|While|What|How|Why|With)"
 # One alternative per token class, tried in this order at each position. Group names are the
 # class; see _KINDS for the token kind of each.
 _EN_TOKEN_RE = re.compile(
@@ -144,8 +147,17 @@ _EN_TOKEN_RE = re.compile(
         |\b[A-Z][A-Z0-9]*(?:/[A-Z0-9][A-Z0-9.]*(?<!\.))+\b)
     |(?P<abbrev>\b(?:[A-Za-z]\.){{2,}}
         |\bPh\.D\.
-        |\b(?:Mr|Mrs|Ms|Dr|Prof|Jr|Sr|St|vs|etc|Fig|Figs|Eq|Eqs|Inc|Corp|Ltd|Co|al|cf|approx|Dept|Univ|Vol)\.)
+        |\b(?:Mr|Mrs|Ms|Dr|Prof|Jr|Sr|St|vs|etc|Fig|Figs|Eq|Eqs|Inc|Corp|Ltd|Co|al|cf|approx|Dept|Univ|Vol
+            |Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Tue|Tues|Thu|Thur|Thurs|Fri|Sat
+            |Capt|Gen|Gov|Sen|Rep|Rev|Lt|Col|Sgt|Blvd|Ave|Mt|Ft)\.
+        |\bNo\.(?=\s?\d)
+        |(?<=[A-Za-z]\s)[A-Z]\.(?=\s[A-Z][a-z])(?!\s{_SENTENCE_STARTS}\b))
     |(?P<split>\b(?:[Cc]an(?=not\b)|CAN(?=NOT\b)|[Gg]on(?=na\b)|[Ww]an(?=na\b)|[Gg]ot(?=ta\b)))
+    |(?P<bare>\b(?:[Dd]o|[Dd]oes|[Dd]id|[Ii]s|[Ww]as|[Ww]ere|[Aa]re|[Hh]as|[Hh]ave|[Hh]ad|[Cc]ould|[Ww]ould
+            |[Ss]hould|[Cc]a|[Ww]o|[Aa]i)nt\b
+        |\b[Ii](?:ve|m)\b|\b(?:[Yy]ou|[Tt]hey|[Ww]e)ve\b|\b(?:[Yy]ou|[Tt]hey)(?:re|ll)\b|\b(?:[Tt]hat|[Tt]here|[Ww]hat)s\b)
+    |(?P<emoticon>(?<![\w:;=])[:;=][-'^o]?[)(\]\[DPpO3/\\|*]+(?!\w))
+    |(?P<marks>[!?][.!?]+|\.[!?][.!?]*)
     |(?P<ntstem>[A-Za-z]+?(?=[nN]['’][tT]\b))
     |(?P<nt>[nN]['’][tT]\b)
     |(?P<clitic>(?<=\w)['’](?:[sSmMdD]|ll|LL|re|RE|ve|VE)\b)
@@ -199,28 +211,35 @@ def _is_alnum_term(word: str) -> bool:
 
 
 def _punct_norm(text: str, chunk: str, at: int) -> str | None:
-    """Penn Treebank form of punctuation: quotes as `` (opening) and '' (closing), "!!" as "!"."""
+    """Penn Treebank form of punctuation: quotes as `` (opening) and '' (closing), an opening
+    single quote as `, "!!" as "!"."""
     if text[0] in "!?" and len(text) > 1:
         return text[0]
     if text[0] == "." and len(text) > 3:
         return "..."
     if text in _QUOTES:
         return _QUOTES[text]
-    if text == '"':
+    if text in ('"', "'"):
         before = chunk[at - 1] if at > 0 else " "
-        return "``" if before.isspace() or before in _OPENING else "''"
+        opening = before.isspace() or before in _OPENING
+        if text == "'":  # an opening single quote before a word; else an apostrophe or a closing quote
+            return "`" if opening and chunk[at + 1 : at + 2].isalpha() else None
+        return "``" if opening else "''"
     return None
 
 
 def english_tokens(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int, str | None, str]]:
     """Penn Treebank tokens of ``text[start:end]``: ``(start, end, norm, kind)`` in text order.
 
-    Contractions split as the treebank does ("does" + "n't", "ca" + "n't", "I" + "'m"), with
-    curly apostrophes and quotes normalised in ``norm`` (``'``, ``n't``, `````/``''``); runs of one
-    punctuation character ("...", "--") stay whole. URLs, e-mail addresses, file paths, hashes
-    and code identifiers are single ``"nonprose"`` tokens; technical terms ("C++", "C#",
-    ".NET", "HTTP/2", "5G", "GPT-4", "Amazon.com") single ``"term"`` tokens; dotted
-    abbreviations ("U.S.", "e.g.", "Dr.") keep their periods.
+    Contractions split as the treebank does ("does" + "n't", "ca" + "n't", "I" + "'m"), also
+    when written without the apostrophe ("dont" -> "do" + "nt", "Ive" -> "I" + "ve", with
+    ``norm`` "n't", "'ve"; as in UD English EWT), with curly apostrophes and quotes normalised
+    in ``norm`` (``'``, ``n't``, `````/``''``); runs of one punctuation character ("...", "--"),
+    of ! ? and . ("?!", normalised "?") and emoticons (":)", ":-(") stay whole. URLs, e-mail
+    addresses, file paths, hashes and code identifiers are single ``"nonprose"`` tokens;
+    technical terms ("C++", "C#", ".NET", "HTTP/2", "5G", "GPT-4", "Amazon.com") single
+    ``"term"`` tokens; dotted abbreviations ("U.S.", "e.g.", "Dr.", "Sept.", "No. 5") and a
+    middle initial ("George W. Bush") keep their periods.
     """
     end = len(text) if end is None else end
     chunk = text[start:end]
@@ -230,7 +249,15 @@ def english_tokens(text: str, start: int = 0, end: int | None = None) -> list[tu
         word = match.group()
         kind = _KINDS.get(group, "word")
         norm = None
-        if group == "punct":
+        if group == "bare":  # "dont" -> "do" + "nt" (norm "n't"), "Ive" -> "I" + "ve" ("'ve")
+            cut = len(word) - (1 if word[-1] in "ms" else 2)
+            clitic = word[cut:]
+            out.append((match.start() + start, match.start() + cut + start, None, kind))
+            out.append((match.start() + cut + start, match.end() + start, "n't" if clitic == "nt" else "'" + clitic, kind))
+            continue
+        if group == "marks":
+            norm = "?" if "?" in word else "!"
+        elif group == "punct":
             norm = _punct_norm(word, chunk, match.start())
         elif "’" in word or "‘" in word:
             norm = word.replace("’", "'").replace("‘", "'")

@@ -185,6 +185,34 @@ def test_contractions_split_as_the_treebank_does_and_the_verb_stays_a_verb() -> 
     ]
 
 
+def test_contractions_without_apostrophes_split_as_ewt_does() -> None:
+    text = "I dont know, Ive seen it. Thats what they cant say and we wont stop; youre right."
+    assert [(t.text, t.norm) for t in segment(text) if t.norm] == [
+        ("nt", "n't"), ("ve", "'ve"), ("s", "'s"), ("nt", "n't"), ("nt", "n't"), ("re", "'re"),
+    ]
+    assert [t.text for t in segment("dont, cant, wont, Ive, Thats")] == [
+        "do", "nt", ",", "ca", "nt", ",", "wo", "nt", ",", "I", "ve", ",", "That", "s",
+    ]
+    # words that only look like one keep whole: "its", "lets", "were", "well", "ill", "shell"
+    assert [t.text for t in segment("its lets were well ill shell")] == ["its", "lets", "were", "well", "ill", "shell"]
+
+
+def test_emoticons_and_runs_of_sentence_marks_stay_whole() -> None:
+    got = [(t.text, t.norm) for t in segment("Great :) really?! Sad :-( but ok... ?")]
+    assert got == [("Great", None), (":)", None), ("really", None), ("?!", "?"), ("Sad", None), (":-(", None),
+                   ("but", None), ("ok", None), ("...", None), ("?", None)]
+    # a colon before a bracketed letter is no emoticon
+    assert [t.text for t in segment("see note:(b) and x =(y)")] == ["see", "note", ":", "(", "b", ")", "and", "x", "=", "(", "y", ")"]
+
+
+def test_abbreviations_and_middle_initials_keep_their_period() -> None:
+    text = "George W. Bush met Gov. Perry on Sept. 5 at No. 10 in Plan A. The end."
+    assert [t.text for t in segment(text)] == [
+        "George", "W.", "Bush", "met", "Gov.", "Perry", "on", "Sept.", "5", "at", "No.", "10", "in",
+        "Plan", "A", ".", "The", "end", ".",
+    ]
+
+
 def test_curly_apostrophes_and_quotes_are_tagged_in_their_treebank_form() -> None:
     curly = segment("It doesn’t share users’ “private” data.")
     straight = segment("It doesn't share users' ``private'' data.")
