@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from keyextract import segmentation
-from keyextract.segmentation import _DensePerceptron, english_tagger, script_language, segment, split_scripts
+from keyextract.segmentation import AveragedPerceptronTagger, english_tagger, script_language, segment, split_scripts
 
 from conftest import read_dev
 
@@ -37,7 +37,7 @@ def test_split_scripts_pure_english_is_one_chunk() -> None:
 def test_english_tokens_spans_and_tags() -> None:
     text = "Support vector machines classify high-dimensional data quickly."
     assert [(t.text, t.start, t.end, t.pos, t.script) for t in segment(text)] == [
-        ("Support", 0, 7, "NNP", "en"),
+        ("Support", 0, 7, "NN", "en"),  # a common noun, capitalised as the first word
         ("vector", 8, 14, "NN", "en"),
         ("machines", 15, 23, "NNS", "en"),
         ("classify", 24, 32, "VBP", "en"),
@@ -87,34 +87,41 @@ def test_missing_tagger_falls_back_and_warns_once(monkeypatch, tmp_path, capsys)
     assert "missing.npz" in err
 
 
-def test_dense_tagger_gives_nltks_tags() -> None:
-    from nltk.tag.perceptron import PerceptronTagger
+def _toy_tagger() -> AveragedPerceptronTagger:
+    import numpy as np
 
-    sentences = [r["text"].split() for r in read_dev("inspec_dev", 40)]
-    expected = PerceptronTagger(lang="eng").tag_sents(sentences)
-    assert english_tagger().tag_sents(sentences) == expected
+    labels = ["JJ", "NN", "VB"]
+    weights = {"i word cat": [0, 2, 0], "i word run": [0, 1, 1], "i-1 tag NN": [0, 0, 1.5], "i suffix ish": [3, 0, 0]}
+    return AveragedPerceptronTagger(list(weights), labels, np.array(list(weights.values()), np.float32), {"the": "DT"})
 
 
 @pytest.mark.parametrize(
-    ("features", "label"),
+    ("words", "tags"),
     [
-        ({"f1": 1}, "VB"),  # NN and VB tie: the alphabetically last wins, as in NLTK
-        ({"f1": 1, "f2": 3}, "JJ"),  # counts scale the weights: JJ 1.5 against 1.0
-        ({"f1": 0, "f2": 1}, "JJ"),  # a zero count is ignored
-        ({"unknown": 1}, "VB"),  # no known feature: every class scores 0
-        ({"f1": 1, "f3": 1}, "NN"),  # NN 1.5 against VB 0.75
+        (["cat"], ["NN"]),  # only "i word cat" is a known feature
+        (["run"], ["VB"]),  # NN and VB tie at 1: the alphabetically last wins, as in NLTK
+        (["cat", "run"], ["NN", "VB"]),  # after NN, "i-1 tag NN" adds 1.5 to VB
+        (["the", "cat"], ["DT", "NN"]),  # "the" is in the tag dictionary: no model, any tag
+        (["reddish", "zzz"], ["JJ", "VB"]),  # no known feature: every tag scores 0, the last wins
     ],
 )
-def test_dense_perceptron_predicts_as_nltk(features: dict, label: str) -> None:
-    from nltk.tag.perceptron import AveragedPerceptron
+def test_perceptron_sums_feature_weights_and_breaks_ties_as_nltk(words: list[str], tags: list[str]) -> None:
+    assert _toy_tagger().tag(words) == list(zip(words, tags))
 
-    model = AveragedPerceptron()
-    model.classes = {"NN", "VB", "JJ"}
-    model.weights = {"f1": {"NN": 1.0, "VB": 1.0}, "f2": {"JJ": 0.5}, "f3": {"NN": 0.5, "VB": -0.25}}
-    dense = _DensePerceptron.from_model(model)
-    assert model.predict(dict(features))[0] == label
-    assert dense.predict(dict(features))[0] == label
-    assert dense.predict(dict(features), return_conf=True)[1] == pytest.approx(model.predict(dict(features), return_conf=True)[1])
+
+def test_perceptron_can_be_given_the_first_tags() -> None:
+    # "run" after a given VB: no "i-1 tag NN", NN and VB tie, VB wins; after NN it is VB by 1.5
+    assert _toy_tagger().tag(["cat", "run"], given=["VB"]) == [("cat", "VB"), ("run", "VB")]
+    assert _toy_tagger().tag(["run", "cat"], given=["NN", "JJ"]) == [("run", "NN"), ("cat", "JJ")]
+
+
+def test_shipped_tagger_loads_its_weights_and_tag_dictionary() -> None:
+    tagger = english_tagger()
+    assert {"NN", "VBZ", "-LRB-", "HYPH", "NFP", "ADD"} <= set(tagger.labels)
+    assert tagger.tagdict["the"] == "DT"
+    assert tagger.tag(["The", "bakery", "sells", "fresh", "bread", "."]) == [
+        ("The", "DT"), ("bakery", "NN"), ("sells", "VBZ"), ("fresh", "JJ"), ("bread", "NN"), (".", "."),
+    ]
 
 
 # --- languages without a tagger -----------------------------------------------------------
@@ -278,17 +285,17 @@ def test_words_joined_by_slashes_are_not_paths() -> None:
 
 
 def test_all_caps_lines_are_tagged_in_lowercase_and_title_case_lines_show_their_verbs() -> None:
-    text = "BUDGET CUTS BITE\nRamsey Graphs Beating the Frankl-Wilson Construction\nA Perspective on Emerging Technologies\nThe city voted."
+    text = "COUNCIL APPROVES NEW BUDGET\nRamsey Graphs Beating the Frankl-Wilson Construction\nA Perspective on Emerging Technologies\nThe city voted."
     got = [(t.text, t.norm, t.pos) for t in segment(text)]
-    assert got[:9] == [
-        ("BUDGET", "budget", "NN"), ("CUTS", "cuts", "NNS"), ("BITE", "bite", "VBP"),
+    assert got[:10] == [
+        ("COUNCIL", "council", "NN"), ("APPROVES", "approves", "VBZ"), ("NEW", "new", "JJ"), ("BUDGET", "budget", "NN"),
         ("Ramsey", None, "NNP"), ("Graphs", None, "NNP"), ("Beating", "beating", "VBG"),
-        ("the", None, "DT"), ("Frankl-Wilson", None, "NNP"), ("Construction", None, "NN"),
+        ("the", None, "DT"), ("Frankl-Wilson", None, "NNP"), ("Construction", None, "NNP"),
     ]
-    # a participle before a noun is no verb here: tagged as written
-    assert got[9:14] == [("A", None, "DT"), ("Perspective", None, "NN"), ("on", None, "IN"),
-                         ("Emerging", None, "NNP"), ("Technologies", None, "NNPS")]
-    assert got[14:] == [("The", None, "DT"), ("city", None, "NN"), ("voted", None, "VBD"), (".", None, ".")]
+    # a participle before a noun is no verb here: tagged as written, a name's word
+    assert got[10:15] == [("A", None, "DT"), ("Perspective", None, "NNP"), ("on", None, "IN"),
+                          ("Emerging", None, "NNP"), ("Technologies", None, "NNPS")]
+    assert got[15:] == [("The", None, "DT"), ("city", None, "NN"), ("voted", None, "VBD"), (".", None, ".")]
 
 
 def test_acronyms_in_a_sentence_keep_their_case_but_shouting_is_lowered() -> None:
@@ -313,3 +320,4 @@ def test_break_before_in_chinese_text() -> None:
     got = [(t.text, t.break_before) for t in segment("人工智能芯片\n台湾厂商")]
     assert got[0] == ("人工智能", False) and [b for _, b in got].count(True) == 1
     assert [w for w, b in got if b] == ["台湾"]
+
