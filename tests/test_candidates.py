@@ -58,6 +58,22 @@ def test_trailing_adjectives_are_dropped_and_phrases_end_in_a_noun() -> None:
     assert candidates(text) == [("Support vector machines", [(0, 23)]), ("high-dimensional data", [(33, 54)])]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Kubernetes schedules containers across nodes.", ["Kubernetes", "containers", "nodes"]),
+        ("A relational database stores data in tables.", ["relational database", "data", "tables"]),
+        ("Green plants converts carbon dioxide into sugar.", ["Green plants", "carbon dioxide", "sugar"]),
+        ("The sourdough starter ferments overnight.", ["sourdough starter"]),
+        ("The load balancer routes requests to healthy servers.", ["load balancer", "requests", "healthy servers"]),
+        # a list item without a verb keeps its noun phrase
+        ("Improved cache stores.", ["cache stores"]),
+    ],
+)
+def test_a_third_person_verb_between_subject_and_object_ends_the_phrase(text: str, expected: list[str]) -> None:
+    assert [p for p, _ in candidates(text)] == expected
+
+
 def test_long_runs_are_cut_to_their_last_max_words() -> None:
     text = "The results show that deep convolutional neural network training is slow."
     assert candidates(text, max_words=2) == [("results", [(4, 11)]), ("network training", [(48, 64)])]

@@ -321,3 +321,82 @@ def test_break_before_in_chinese_text() -> None:
     assert got[0] == ("人工智能", False) and [b for _, b in got].count(True) == 1
     assert [w for w, b in got if b] == ["台湾"]
 
+
+# --- a verb that is also a plural noun ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "tags"),
+    [
+        ('Kubernetes schedules containers across nodes.',
+         'NNP VBZ NNS IN NNS .'),
+        ('A relational database stores data in tables.',
+         'DT JJ NN VBZ NNS IN NNS .'),
+        ('Green plants converts carbon dioxide into sugar.',
+         'JJ NNS VBZ NN NN IN NN .'),
+        ('The sourdough starter ferments overnight.',
+         'DT NN NN VBZ RB .'),
+        ('Each node stores a copy of the ledger.',
+         'DT NN VBZ DT NN IN DT NN .'),
+        ('The city plans new bike lanes for next year.',
+         'DT NN VBZ JJ NN NNS IN JJ NN .'),
+        ('The agency plans a new survey of farmers.',
+         'DT NN VBZ DT JJ NN IN NNS .'),
+        ('The tokenizer splits text into words.',
+         'DT NN VBZ NN IN NNS .'),
+        ('The algorithm sorts records by timestamp.',
+         'DT NN VBZ NNS IN NN .'),
+        ('The service logs errors to a central server.',
+         'DT NN VBZ NNS IN DT JJ NN .'),
+        ('The teacher grades essays on weekends.',
+         'DT NN VBZ NNS IN NNS .'),
+        ('The firewall blocks incoming traffic on port 22.',
+         'DT NN VBZ JJ NN IN NN CD .'),
+        ('The database index speeds queries on large tables.',
+         'DT NN NN VBZ NNS IN JJ NNS .'),
+        ('The sports club hosts events every summer.',
+         'DT NNS NN VBZ NNS DT NN .'),
+        ('The website lists prices for all products.',
+         'DT NN VBZ NNS IN DT NNS .'),
+        ('The sensor measures air quality every minute.',
+         'DT NN VBZ NN NN DT NN .'),
+        ('The thermostat controls room temperature automatically.',
+         'DT NN VBZ NN NN RB .'),
+        ('The editor highlights keywords in source files.',
+         'DT NN VBZ NNS IN NN NNS .'),
+        ('The compiler emits warnings for unused variables.',
+         'DT NN VBZ NNS IN JJ NNS .'),
+        ('The garbage collector frees unused objects.',
+         'DT NN NN VBZ JJ NNS .'),
+        ('The system works well under heavy load.',
+         'DT NN VBZ RB IN JJ NN .'),
+        ('The printer needs new toner cartridges.',
+         'DT NN VBZ JJ NN NNS .'),
+        ('The package supports older Python versions.',
+         'DT NN VBZ JJR NNP NNS .'),
+        ('The team builds mobile apps for banks.',
+         'DT NN VBZ JJ NNS IN NNS .'),
+        ('The compiler uses static analysis to find bugs.',
+         'DT NN VBZ JJ NN TO VB NNS .'),
+        ('Users need faster search results.',
+         'NNS VBP JJR NN NNS .'),
+    ],
+)
+def test_third_person_verbs_between_subject_and_object_are_verbs(text: str, tags: str) -> None:
+    """Verbs that are also plural nouns ("stores", "plans", "logs") after a noun: the tagger
+    alone takes several for nouns; a sentence without a finite verb gets one
+    (``segmentation._give_finite_verb``)."""
+    assert " ".join(t.pos for t in segment(text)) == tags
+
+
+@pytest.mark.parametrize(
+    ("text", "tags"),
+    [
+        ("Improved cache stores.", "VBN NN NNS ."),  # a list item: fewer than 5 tokens
+        ("Release notes and known issues.", "NNP NNS CC VBN NNS ."),  # no verb reading fits before "and"
+        ("Search results for data stores in tables", "NN NNS IN NN NNS IN NNS"),  # a heading: no final period
+        ("Neural networks again.", "JJ NNS RB ."),
+    ],
+)
+def test_verbless_headings_and_list_items_keep_their_nouns(text: str, tags: str) -> None:
+    assert " ".join(t.pos for t in segment(text)) == tags
