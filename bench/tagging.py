@@ -2,6 +2,7 @@
 
     python bench/tagging.py                                    # this checkout; writes ## Tagging
     python bench/tagging.py --baseline /tmp/tagger-main --label main   # another checkout side by side
+    # (a checkout without git: git archive <commit> | tar -x -C /tmp/tagger-main)
     python bench/tagging.py --no-write --errors 30             # print the most frequent errors
 
 Test sets (from ``../shared/corpora``, see its README):
