@@ -74,19 +74,6 @@ def read_dev(name: str, limit: int | None = None) -> list[dict]:
     return rows[:limit]
 
 
-def needs_nltk_data(resource: str) -> None:
-    """Skip the calling test unless NLTK finds ``resource`` (e.g. ``taggers/averaged_perceptron_tagger_eng``)."""
-    import nltk
-
-    try:
-        nltk.data.find(resource)
-    except LookupError:
-        pytest.skip(
-            f"needs NLTK's data {resource} (NLTK_DATA, default ../shared/nltk_data, or "
-            f"python -m nltk.downloader {resource.rsplit('/', 1)[-1]})"
-        )
-
-
 # --- texts ----------------------------------------------------------------------------------------
 
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=[A-Z])")

@@ -46,16 +46,32 @@ def test_english_noun_phrases_of_a_known_sentence() -> None:
 
 
 def test_latin_abbreviations_of_scholarly_prose_are_no_keyphrases() -> None:
-    text = ("Prior methods, e.g. graph ranking, fail (Smith et al. 2020), i.e. they miss terms, cf. Table 2, "
+    text = ("Prior methods, e.g. graph centrality, fail (Smith et al. 2020), i.e. they miss terms, cf. Table 2, "
             "etc. We compare TF-IDF vs. YAKE, viz. baselines.")
     assert [phrase for phrase, _ in candidates(text)] == [
-        "Prior methods", "graph ranking", "fail", "Smith", "terms", "Table", "YAKE", "baselines",
-    ]  # TF-IDF, tagged an adjective, ends no noun phrase once vs. ends the run
+        "Prior methods", "graph centrality", "Smith", "terms", "Table", "TF-IDF", "YAKE", "baselines",
+    ]
 
 
 def test_trailing_adjectives_are_dropped_and_phrases_end_in_a_noun() -> None:
     text = "Support vector machines classify high-dimensional data quickly."
     assert candidates(text) == [("Support vector machines", [(0, 23)]), ("high-dimensional data", [(33, 54)])]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Kubernetes schedules containers across nodes.", ["Kubernetes", "containers", "nodes"]),
+        ("A relational database stores data in tables.", ["relational database", "data", "tables"]),
+        ("Green plants converts carbon dioxide into sugar.", ["Green plants", "carbon dioxide", "sugar"]),
+        ("The sourdough starter ferments overnight.", ["sourdough starter"]),
+        ("The load balancer routes requests to healthy servers.", ["load balancer", "requests", "healthy servers"]),
+        # a list item without a verb keeps its noun phrase
+        ("Improved cache stores.", ["cache stores"]),
+    ],
+)
+def test_a_third_person_verb_between_subject_and_object_ends_the_phrase(text: str, expected: list[str]) -> None:
+    assert [p for p, _ in candidates(text)] == expected
 
 
 def test_long_runs_are_cut_to_their_last_max_words() -> None:
@@ -127,12 +143,12 @@ def test_a_hard_wrapped_phrase_stays_one_candidate_and_a_wrapped_title_ends_at_i
         "have developed the Hybrid Adaptive Resource-management\n"
         "Middleware (HyARM) for fluctuating workloads.\n"
     )
-    assert candidates(text) == [
+    assert candidates(text, max_words=5) == [
         ("Hybrid Control Techniques", [(0, 25)]), ("Video Server Clusters", [(30, 51)]), ("ABSTRACT", [(52, 60)]),
         ("challenging problem", [(63, 82)]), ("researchers", [(92, 103)]), ("developers", [(108, 118)]),
         ("real-time", [(134, 143)]), ("DRE", [(158, 161)]), ("systems", [(163, 170)]),
-        ("adaptive resource management", [(210, 238)]), ("end-to-end quality", [(257, 275)]),
-        ("service requirements", [(279, 299)]), ("Adaptive Resource-management Middleware", [(329, 368)]),
+        ("effective adaptive resource management", [(200, 238)]), ("end-to-end quality", [(257, 275)]),
+        ("service requirements", [(279, 299)]), ("Hybrid Adaptive Resource-management Middleware", [(322, 368)]),
         ("HyARM", [(370, 375)]), ("workloads", [(393, 402)]),
     ]
 
@@ -143,7 +159,8 @@ def test_a_hard_wrapped_phrase_stays_one_candidate_and_a_wrapped_title_ends_at_i
         ("The app doesn't track location data.", ["app", "location data"]),
         ("The app doesn’t track location data.", ["app", "location data"]),
         ("We don’t share users’ data.", ["users", "data"]),
-        ("BUDGET CUTS BITE\nThe city council cut the school budget.", ["BUDGET CUTS", "city council", "school budget"]),
+        ("COUNCIL APPROVES NEW BUDGET\nThe city council cut the school budget.",
+         ["COUNCIL", "NEW BUDGET", "city council", "school budget"]),
         ("5G networks need C++ and C# code on .NET servers in the U.S. and HTTP/2 support.",
          ["5G networks", "C++", "C# code", ".NET servers", "U.S.", "HTTP/2 support"]),
         ("We upgraded to Python 3.12 last year.", ["Python 3.12", "last year"]),
@@ -160,7 +177,7 @@ def test_urls_e_mail_paths_hashes_and_code_are_never_part_of_a_keyphrase() -> No
         "www.example-credit.com, e-mail sam.rivers@example.com. Ad id a3f9c2e1, photo /var/ads/civic.jpg, "
         "field user_id set by getUserName() in utils.helpers."
     )
-    assert [p for p, _ in candidates(text)] == ["Honda Civic", "sale", "Ad id", "photo", "field"]
+    assert [p for p, _ in candidates(text)] == ["Honda Civic", "sale", "e-mail", "Ad id", "photo", "field"]
 
 
 def test_long_tokens_are_never_part_of_a_keyphrase() -> None:
@@ -393,7 +410,7 @@ def test_a_sub_span_never_cuts_a_name() -> None:
 def test_a_capitalised_common_word_after_a_lowercase_one_starts_a_new_phrase() -> None:
     # titles that run into their text: the full stop or line break is lost
     assert _contenders("Localization in distributed sensor networks Accurate localization is hard.") == [
-        "Localization", "distributed sensor", "distributed sensor networks", "sensor networks", "Accurate localization",
+        "Localization", "sensor networks", "Accurate localization",
     ]
     assert _contenders("Clustering with pairwise constraints Data clustering is a core task.") == [
         "pairwise constraints", "Data clustering", "core task",

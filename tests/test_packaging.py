@@ -31,7 +31,7 @@ def test_wheel_contains_stopwords_and_entry_point(tmp_path) -> None:
         entry_points = next(zf.read(n).decode() for n in names if n.endswith("entry_points.txt"))
     assert {
         "keyextract/data/stopwords/en.txt", "keyextract/data/stopwords/zh.txt", "keyextract/cli.py",
-        "keyextract/data/tagger/en_perceptron.npz", "keyextract/data/tagger/LICENSE",
+        "keyextract/data/tagger/en_perceptron.npz", "keyextract/data/tagger/LICENSE", "keyextract/data/tagger/README.md",
     } <= names
     # the lists of the languages without a tagger, and their licences
     assert {"keyextract/data/stopwords/pt.txt", "keyextract/data/stopwords/fr.txt", "keyextract/data/stopwords/README.md"} <= names
