@@ -180,6 +180,8 @@ _DO_FORMS = frozenset({"do", "does", "did"})
 _FINITE = frozenset({"VBZ", "VBP", "VBD", "MD"})
 _AUXILIARIES = frozenset({"is", "are", "am", "was", "were", "does", "do", "did", "has", "have"})
 _NOUN_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS"})
+# Tags that can end a verb's subject: a noun, or a gerund ("cloud computing help ...").
+_SUBJECT_ENDS = _NOUN_TAGS | {"VBG"}
 # Tags that can follow a transitive or intransitive verb: its object's start or an adverb.
 _VERB_FOLLOWERS = frozenset({"DT", "PDT", "PRP", "PRP$", "CD", "JJ", "JJR", "JJS", "RB", "RBR", "RBS"}) | _NOUN_TAGS
 _NEGATIONS = frozenset({"n't", "not", "never"})
@@ -504,7 +506,8 @@ def _segment_english(text: str, start: int, end: int, breaks: Sequence[int] = ()
         headline = [norm is not None and norm != text[s:e] == norm.upper() for (s, e, _, _), norm in zip(raw, norms)]
         for a, b in ranges:
             if not any(titled[a:b]) and not any(headline[a:b]):
-                _give_finite_verb(words, tags, a, b, starts_line, tagger)
+                for start in _clauses(words, tags, a, b):
+                    _give_finite_verb(words, tags, start, b, starts_line, tagger)
     tokens: list[Token] = []
     for k, ((s, e, _, kind), norm, tag) in enumerate(zip(raw, norms, tags)):
         word = text[s:e]
@@ -561,7 +564,17 @@ def _verb_reading(word: str, tag: str) -> str | None:
         return "VBZ"
     if tag == "NN" and word in lemmas:
         return "VBP"
+    if tag in ("JJ", "VB") and word in lemmas and not getAllLemmas(word, upos="ADJ"):
+        return "VBP"  # a base form taken for an adjective ("networks with attention improve/JJ ...")
     return None
+
+
+def _clauses(words: list[str], tags: list, a: int, b: int) -> list[int]:
+    """Where the clauses of the sentence ``words[a:b]`` that need a finite verb start: the
+    sentence itself, and after each complementizer "that" (tagged IN) that follows a verb
+    ("We show that networks with attention improve ...")."""
+    return [a] + [k + 1 for k in range(a + 1, b - 1) if words[k].lower() == "that" and tags[k] == "IN"
+                  and tags[k - 1].startswith("VB")]
 
 
 def _give_finite_verb(words: list[str], tags: list, a: int, b: int, starts_line: list[bool],
@@ -593,13 +606,15 @@ def _give_finite_verb(words: list[str], tags: list, a: int, b: int, starts_line:
     elif finite:
         return
     for k in range(a + 1, b - 2):
-        if tags[k - 1] not in _NOUN_TAGS or starts_line[k] or not words[k].isalpha() or not words[k].islower():
+        if tags[k - 1] not in _SUBJECT_ENDS or starts_line[k] or not words[k].isalpha() or not words[k].islower():
             continue
         after = tags[k + 1]
         if after not in _VERB_FOLLOWERS and not (after == "VBG" and tags[k + 2] in _NOUN_TAGS):
             continue
         target = _verb_reading(words[k], tags[k])
-        if target == "VBZ" or (target == "VBP" and tags[k - 1] in ("NNS", "NNPS")):
+        # a base form agrees with a plural subject: a plural noun or a coordination before it
+        plural = any(t in ("NNS", "NNPS", "CC") for t in tags[a:k])
+        if target == "VBZ" or (target == "VBP" and plural):
             tags[a:b] = [tag for _, tag in tagger.tag(words[a:b], given=[*tags[a:k], target])]
             return
     tags[a] = first
