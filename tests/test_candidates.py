@@ -66,8 +66,11 @@ def test_trailing_adjectives_are_dropped_and_phrases_end_in_a_noun() -> None:
         ("Green plants converts carbon dioxide into sugar.", ["Green plants", "carbon dioxide", "sugar"]),
         ("The sourdough starter ferments overnight.", ["sourdough starter"]),
         ("The load balancer routes requests to healthy servers.", ["load balancer", "requests", "healthy servers"]),
-        # a list item without a verb keeps its noun phrase
-        ("Improved cache stores.", ["cache stores"]),
+        # a list item without a verb keeps its noun phrase (a participle before a noun modifies it)
+        ("Improved cache stores.", ["Improved cache stores"]),
+        # and in a clause after "that", a base form taken for an adjective is the verb
+        ("We show that networks with attention improve keyphrase extraction.", ["networks", "attention", "keyphrase extraction"]),
+        ("Data mining and cloud computing help machine learning algorithms.", ["Data mining", "cloud computing", "machine learning algorithms"]),
     ],
 )
 def test_a_third_person_verb_between_subject_and_object_ends_the_phrase(text: str, expected: list[str]) -> None:
@@ -146,7 +149,7 @@ def test_a_hard_wrapped_phrase_stays_one_candidate_and_a_wrapped_title_ends_at_i
     assert candidates(text, max_words=5) == [
         ("Hybrid Control Techniques", [(0, 25)]), ("Video Server Clusters", [(30, 51)]), ("ABSTRACT", [(52, 60)]),
         ("challenging problem", [(63, 82)]), ("researchers", [(92, 103)]), ("developers", [(108, 118)]),
-        ("real-time", [(134, 143)]), ("DRE", [(158, 161)]), ("systems", [(163, 170)]),
+        ("distributed real-time", [(122, 143)]), ("DRE", [(158, 161)]), ("systems", [(163, 170)]),
         ("effective adaptive resource management", [(200, 238)]), ("end-to-end quality", [(257, 275)]),
         ("service requirements", [(279, 299)]), ("Hybrid Adaptive Resource-management Middleware", [(322, 368)]),
         ("HyARM", [(370, 375)]), ("workloads", [(393, 402)]),
@@ -410,7 +413,7 @@ def test_a_sub_span_never_cuts_a_name() -> None:
 def test_a_capitalised_common_word_after_a_lowercase_one_starts_a_new_phrase() -> None:
     # titles that run into their text: the full stop or line break is lost
     assert _contenders("Localization in distributed sensor networks Accurate localization is hard.") == [
-        "Localization", "sensor networks", "Accurate localization",
+        "Localization", "distributed sensor", "distributed sensor networks", "sensor networks", "Accurate localization",
     ]
     assert _contenders("Clustering with pairwise constraints Data clustering is a core task.") == [
         "pairwise constraints", "Data clustering", "core task",
@@ -419,3 +422,19 @@ def test_a_capitalised_common_word_after_a_lowercase_one_starts_a_new_phrase() -
     assert _contenders("The studio hired novelist Terrence Malick and an IBM director.") == [
         "studio", "novelist Terrence Malick", "Terrence Malick", "IBM director",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a participle before a noun modifies it; an -ing word LemmInflect knows as a noun may follow one
+        ("We propose a training method for distributed databases.", ["training method", "distributed databases"]),
+        ("Machine learning algorithms need labelled data.", ["Machine learning algorithms", "labelled data"]),
+        # an -ing word after a noun, with no object after it, is the phrase's head
+        ("They study data mining in cloud computing.", ["data mining", "cloud computing"]),
+        # with an object after it, it is a verb
+        ("The results showing improvements were published.", ["results", "improvements"]),
+    ],
+)
+def test_participles_inside_noun_phrases(text: str, expected: list[str]) -> None:
+    assert [p for p, _ in candidates(text, max_words=5)] == expected
