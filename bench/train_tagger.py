@@ -79,7 +79,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's keyextract (its tokenizer)
 from pos_corpora import (  # noqa: E402
-    EWT_DEV, ROOT, Sentence, merge_hyphens, read_brown, read_conll2000, read_conllu, read_masc, wsj_convention,
+    CORPORA, EWT_DEV, ROOT, Sentence, merge_hyphens, read_brown, read_conll2000, read_conllu, read_masc,
+    wsj_convention,
 )
 
 from keyextract.segmentation import (  # noqa: E402
@@ -591,6 +592,8 @@ def main(argv: list[str] | None = None) -> int:
                              "score on them and on WSJ 15-18 (CoNLL-2000 train)")
     parser.add_argument("--out", type=Path, help=f"where to write the model (default {TARGET}; with --validate: nowhere)")
     args = parser.parse_args(argv)
+    if not CORPORA.is_dir():
+        parser.error(f"needs the tagged corpora in {CORPORA} (and NLTK's weights in {NLTK_MODEL})")
     sources = set(args.sources.split(","))
     started = time.perf_counter()
     train_ewt, held = ewt_split(read_conllu(EWT_DEV), args.validate)

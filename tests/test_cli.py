@@ -491,7 +491,7 @@ def test_html_files_stdin_and_markup_option(en_model_dir, tmp_path, cli):
     assert [r["source"] for r in records] == [*map(str, files), "<stdin>"]
     phrases = [{k["phrase"] for k in r["keywords"]} for r in records]
     page_phrases = {
-        "Solar Energy Basics", "Solar panels", "electricity", "Neural networks", "solar output",
+        "Solar Energy Basics", "Solar panels", "sunlight", "electricity", "Neural networks", "solar output",
         "demand", "Rooftop installations", "Utility-scale solar farms",
     }
     assert phrases[0] == phrases[4] == page_phrases  # .htm by its name, stdin by its content

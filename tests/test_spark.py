@@ -140,8 +140,8 @@ def test_markup_setting_reaches_the_workers(en_model_dir):
     """The worker rebuilds its extractor from the shipped parameters, markup among them."""
     from keyextract.spark import _cached_extractor, _shippable_params
 
-    fragment = "The <kbd>power button</kbd> restarts the device."  # plain text to content detection
-    for markup, phrases in (("auto", {"kbd", "power button", "device"}), ("html", {"power button", "device"})):
+    fragment = "The <code>power button</code> restarts the device."  # plain text to content detection
+    for markup, phrases in (("auto", {"code", "power button", "device"}), ("html", {"power button", "device"})):
         shipped = _shippable_params(KeywordExtractor(en_model_dir, markup=markup))
         worker = _cached_extractor(KeywordExtractor, shipped)
         assert worker.markup == markup
