@@ -16,7 +16,7 @@ from .candidates import display_form, extract_candidates, untagged_candidates
 from .chinese import UserDictEntry, load_user_dict
 from .languages import UNTAGGED, detect_language, handled_language, language_note, validate_lang
 from .markup import MARKUP_MODES, Extracted, extract_text, looks_like_markup, mark_line_breaks
-from .progress import progress_bar
+from .progress import notes_beside_bars, progress_bar
 from .ranking import (
     ATTENTION_WEIGHT, attention_prior, contest_winners, cosines, frequency_prior, length_offsets, mmr, nested_pairs,
     position_prior, shortlist, specificity_prior,
@@ -203,11 +203,23 @@ class KeywordExtractor:
         """Keyphrases of each text, in input order; encoder windows of many texts share passes.
 
         Texts are processed shortest first, so that each forward pass holds windows of similar
-        length (less padding). ``progress=True`` shows bars on stderr: one over the documents,
-        and one over the windows and one over the phrases of a long document (more than
-        ``LONG_WORK_PASSES`` forward passes); ``None`` shows each of them only when stderr is a
-        terminal and the work is long (the documents bar: more than ``CHUNK_DOCS`` texts);
-        ``False`` none.
+        length (less padding).
+
+        ``progress``: bars on stderr for long work (``keyextract.progress``): one over the
+        documents (more than ``CHUNK_DOCS`` texts when ``None``), and for a long document one
+        per stage as it runs: ``segmenting`` and ``tokenizing`` (characters; a text longer than
+        ``BLOCK_CHARS``, texts longer than ``encoder.LONG_TOKENIZE_CHARS`` in all), then
+        ``encoding`` (windows) and ``phrases`` (isolated mode), each when it takes at least
+        ``encoder.LONG_WORK_PASSES`` forward passes. ``None`` (default): those bars only when
+        stderr is a terminal; ``True``: also when it is not (a notebook, a log file: tqdm then
+        writes carriage returns there); ``False``: none.
+
+        Notes (the offline encoder that replaces a default, ``keyextract.offline``; languages
+        found, ``keyextract.languages``) are records of the ``keyextract`` logger. Where no
+        logging is configured, those of level WARNING (the offline encoder's) are printed on
+        stderr as Python prints them, each on a line of its own; silence them with
+        ``logging.getLogger("keyextract").setLevel(logging.ERROR)``, or configure logging to
+        route them.
         """
         self._validate(top_n, batch_size)
         self._user_dict()  # a bad dictionary file fails here, before any work
@@ -220,7 +232,7 @@ class KeywordExtractor:
         within = progress if progress is not None else sys.stderr.isatty()
         results: list[list[Keyword]] = [[] for _ in texts]
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        with progress_bar(len(texts), show_docs) as bar:
+        with notes_beside_bars(show_docs or within), progress_bar(len(texts), show_docs) as bar:
             for chunk in _chunks(order, texts):
                 keywords = self._extract_chunk(
                     [texts[i] for i in chunk], top_n, batch_size or self.batch_size, within
@@ -235,9 +247,9 @@ class KeywordExtractor:
     ) -> list[list[Keyword]]:
         """All stages for a chunk of texts, their encoder work batched together.
 
-        ``progress``: show bars over the windows and phrases when the encoder work is long.
+        ``progress``: show a bar over each stage of a long text (see ``extract_batch``).
         """
-        prepared = [self._prepare(text) for text in texts]
+        prepared = [self._prepare(text, progress) for text in texts]
         results: list[list[Keyword]] = [[] for _ in prepared]
         by_model: dict[str, list[int]] = {}
         for i, doc in enumerate(prepared):
@@ -302,9 +314,10 @@ class KeywordExtractor:
             self.user_dict_ = load_user_dict(self.user_dict)
         return self.user_dict_
 
-    def _prepare(self, text: str) -> _Prepared:
+    def _prepare(self, text: str, progress: bool = False) -> _Prepared:
         """Segment ``text`` (the text of its markup, if it is marked up) and select its
-        candidates; pick the encoder for its language."""
+        candidates; pick the encoder for its language. ``progress``: a ``segmenting`` bar over
+        the characters of a text of more than one block (``BLOCK_CHARS``)."""
         text, markup = self._plain(text)
         lang = self._language_of_plain(text)
         model = self.model or DEFAULT_MODELS.get(lang, DEFAULT_MULTILINGUAL_MODEL)
@@ -313,16 +326,25 @@ class KeywordExtractor:
         if self.lang == "auto":
             self._note_language(lang)
         handled = handled_language(lang)
-        return _Prepared(text, lang, model, _merged(text, self._block_candidates(text, lang, handled, markup)), markup)
+        with progress_bar(len(text), progress and len(text) > BLOCK_CHARS, "char", "segmenting") as bar:
+            candidates = _merged(text, self._block_candidates(text, lang, handled, markup, bar))
+        return _Prepared(text, lang, model, candidates, markup)
 
-    def _block_candidates(self, text: str, lang: str, handled: str | None, markup) -> Iterator[list[Candidate]]:
-        """The candidates of each of ``text``'s blocks (``_blocks``), placed in the whole text."""
+    def _block_candidates(
+        self, text: str, lang: str, handled: str | None, markup, bar=None
+    ) -> Iterator[list[Candidate]]:
+        """The candidates of each of ``text``'s blocks (``_blocks``), placed in the whole text.
+        ``bar`` (a ``progress_bar``) counts the characters of each block as it is taken in."""
         tokens_before = groups_before = 0
         for start, end in _blocks(text):
             found, n_tokens = self._candidates(text[start:end], lang, handled, markup is not None)
             yield [_shifted(c, start, tokens_before, groups_before) for c in found] if start else found
             tokens_before += n_tokens
             groups_before += 1 + max((int(c.groups.array.max()) for c in found if c.groups), default=-1)
+            if bar is not None:
+                bar.update(end - start)
+        if bar is not None:  # _merged then joins the blocks' occurrences (a few % of the stage)
+            bar.set_postfix_str("merging blocks")
 
     def _candidates(self, text: str, lang: str, handled: str | None, marked_up: bool) -> tuple[list[Candidate], int]:
         """Segment ``text`` (a whole text or a block of one) and select its candidates; also
