@@ -318,6 +318,28 @@ def test_one_bad_file_among_good_ones(en_model_dir, en_doc, en_doc_2, tmp_path):
     assert all(len(r["keywords"]) == 5 for r in records)
 
 
+def test_quiet_silences_notes_not_errors(en_model_dir, tmp_path):
+    pt, bare, utf16, missing = (tmp_path / name for name in ("pt.txt", "bare.txt", "utf16.txt", "missing.txt"))
+    pt.write_text(PT_TEXT, encoding="utf-8")
+    bare.write_text("It is what it is, and so on.\n", encoding="utf-8")
+    utf16.write_text(EN_TEXT_2, encoding="utf-16")  # with a BOM
+    args = [pt, bare, utf16, missing, "--model", en_model_dir, "--format", "tsv", "--top", "2"]
+    proc = run_cli(*args)
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines() == [
+        f"keyextract: note: {utf16} decoded as UTF-16",
+        f"keyextract: error: {missing}: no such file",
+        f"keyextract: note: {pt}: Portuguese (pt) detected; handled without a part-of-speech tagger",
+        f"keyextract: note: {bare}: no keyphrase candidates found",
+    ]
+    assert [row.split("\t")[:2] for row in proc.stdout.splitlines()] == [
+        ["source", "rank"], [str(pt), "1"], [str(pt), "2"], [str(utf16), "1"], [str(utf16), "2"]
+    ]
+    quiet = run_cli(*args, "-q")
+    assert (quiet.returncode, quiet.stdout) == (1, proc.stdout)
+    assert quiet.stderr == f"keyextract: error: {missing}: no such file\n"
+
+
 def test_document_without_candidates(en_model_dir, tmp_path):
     path = tmp_path / "stopwords_only.txt"
     path.write_text("It is what it is, and so on.\n", encoding="utf-8")
@@ -566,10 +588,13 @@ def test_other_languages_are_noted_once_per_run(en_model_dir, en_doc, tmp_path):
     assert_ok(run_cli(pt1, "--model", en_model_dir, "--lang", "pt"))
     data = tmp_path / "pt.jsonl"
     data.write_text("".join(json.dumps({"text": t, "keyphrases": ["seca", "força de paz"]}) + "\n" for t in (PT_TEXT, PT_TEXT_2)), encoding="utf-8")
-    proc = run_cli("eval", data, "--model", en_model_dir, "-q")
+    proc = run_cli("eval", data, "--model", en_model_dir)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == f"keyextract: note: {data}: Portuguese (pt) detected; handled without a part-of-speech tagger\n"
     assert proc.stdout.startswith(f"{data}: 2 documents scored")
+    # -q: no notes, the same scores
+    quiet = run_cli("eval", data, "--model", en_model_dir, "-q")
+    assert (quiet.returncode, quiet.stderr, quiet.stdout) == (0, "", proc.stdout)
 
 
 def test_exhaustive_option_reaches_the_extractor():
