@@ -179,19 +179,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 class _Writer:
-    """Writes each document's result as soon as it is ready, in one of ``FORMATS``."""
+    """Writes each document's result as soon as it is ready, in one of ``FORMATS``.
+
+    The tsv header and json's opening bracket come with the first document written, so that a
+    run in which every input failed prints nothing on stdout (not an empty table or list that
+    would read as "no keyphrases found"); ``finish`` closes what was opened.
+    """
 
     def __init__(self, fmt: str, multiple: bool) -> None:
         self.fmt, self.multiple, self.count = fmt, multiple, 0
 
-    def start(self) -> None:
-        if self.fmt == "tsv":
-            self._out("source\trank\tphrase\tscore\n")
-        elif self.fmt == "json":
-            self._out("[")
-
     def write(self, source: str, keywords: list, model: str | None = None) -> None:
         """One document's keyphrases; ``model`` names its encoder (json/jsonl; None if none ran)."""
+        if self.count == 0:
+            self._out({"tsv": "source\trank\tphrase\tscore\n", "json": "["}.get(self.fmt, ""))
         record = {"source": source, "model": model, "keywords": [k.to_dict() for k in keywords]}
         if self.fmt == "json":
             body = json.dumps(record, ensure_ascii=False, indent=2).replace("\n", "\n  ")
@@ -208,8 +209,8 @@ class _Writer:
         self.count += 1
 
     def finish(self) -> None:
-        if self.fmt == "json":
-            self._out("\n]\n" if self.count else "]\n")
+        if self.fmt == "json" and self.count:
+            self._out("\n]\n")
 
     @staticmethod
     def _out(text: str) -> None:
@@ -236,7 +237,6 @@ def run(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
     writer = _Writer(args.format, len(args.files) > 1)
-    writer.start()
     status = 0
     _route_notes(args.quiet, languages_of=None)  # languages: said below, once each, naming the file
     noted: set[str] = set()
@@ -266,6 +266,7 @@ def run(argv: Sequence[str] | None = None) -> int:
                 )
             except KeyextractError as exc:
                 bar.write(f"keyextract: error: {exc}", file=sys.stderr)
+                writer.finish()  # the results of earlier groups stay well-formed
                 return EXIT_USAGE
             for source, keywords, model in zip(sources, results, models):
                 if not keywords:
