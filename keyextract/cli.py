@@ -50,8 +50,8 @@ multilingual-e5-small for the others; the offline extra) and a note on stderr sa
 --format json/jsonl name each document's encoder. A --model that cannot be loaded is an error.
 Languages (--lang): auto (detected per document), en, zh, and, without a part-of-speech tagger,
 %(untagged)s.
-On a terminal, long work shows a progress bar for each stage (segmenting, tokenizing, encoding,
-phrases); -q shows no bars and no notes (errors and warnings are still printed).
+On a terminal, each stage that runs longer than a second shows a progress bar (segmenting,
+tokenizing, encoding, phrases); -q shows no bars and no notes (errors and warnings still print).
 Exit status: 0 on success, 1 if some input could not be read, 2 on bad options or model errors.
 """
 

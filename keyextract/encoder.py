@@ -24,12 +24,6 @@ PHRASE_ROWS = 32
 # Vectors of this many distinct phrases (the most recently used) are kept per encoder: phrases
 # recur across documents, and a stream of single ``extract`` calls re-encodes none of them.
 PHRASE_CACHE = 20_000
-# Encoder work of at least this many forward passes gets a progress bar when one is asked for:
-# with all-MiniLM-L6-v2 on 2 CPU threads, 25 passes of 8 windows take about 5 s.
-LONG_WORK_PASSES = 25
-# Texts to tokenize in pieces (``TOKENIZE_CHARS``) of at least this many characters in all get a
-# progress bar when one is asked for: about 0.5 s with a fast tokenizer.
-LONG_TOKENIZE_CHARS = 1_000_000
 # Texts longer than this many characters are tokenized in pieces (``Encoder._tokenize_long``),
 # each with this much context on either side.
 TOKENIZE_CHARS = 100_000
@@ -333,17 +327,17 @@ class Encoder:
         when ``with_tokens`` is True or no ``spans`` are given. For a model whose attention
         modules are not of the BERT/ALBERT kind (``_AttentionProbe.available``) both stay
         empty. ``progress=True`` shows a bar on stderr over the windows (counted in ``unit``,
-        labelled ``desc``) when they take at least ``LONG_WORK_PASSES`` forward passes, and
-        before it a ``tokenizing`` bar over the characters of the texts tokenized in pieces
-        when they hold at least ``LONG_TOKENIZE_CHARS``.
+        labelled ``desc``), and before it a ``tokenizing`` bar over the characters of the texts
+        tokenized in pieces, each once its stage has run ``progress.STAGE_DELAY`` seconds
+        (``progress.stage_bar``).
         """
-        from .progress import progress_bar
+        from .progress import stage_bar
 
         torch = self._torch
         attention = attention and self._attention.available
         keep_offsets = with_tokens or (attention and spans is None)  # per-token outputs
         in_pieces = sum(len(text) for text in texts if len(text) > TOKENIZE_CHARS)
-        with progress_bar(in_pieces, progress and in_pieces >= LONG_TOKENIZE_CHARS, "char", "tokenizing") as bar:
+        with stage_bar(in_pieces, progress and in_pieces > 0, "char", "tokenizing") as bar:
             ids_per_text, offsets_per_text = self._tokenize(texts, keep_offsets or spans is not None, bar)
         jobs = []  # (text index, token start, token end)
         for t, ids in enumerate(ids_per_text):
@@ -366,9 +360,8 @@ class Encoder:
         doc_counts = np.zeros(len(texts), np.float64)
         pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
         batches = self._batches(jobs, batch_size)
-        long_work = progress and len(batches) >= LONG_WORK_PASSES
         self._attention.capture(attention)
-        with torch.inference_mode(), progress_bar(len(jobs), long_work, unit, desc) as bar:
+        with torch.inference_mode(), stage_bar(len(jobs), progress, unit, desc) as bar:
             for batch in batches:
                 seqs = [self.prefix + ids_per_text[t][s:e].tolist() + self.suffix for t, s, e in batch]
                 width = max(len(seq) for seq in seqs)

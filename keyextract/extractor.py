@@ -16,7 +16,7 @@ from .candidates import display_form, extract_candidates, untagged_candidates
 from .chinese import UserDictEntry, load_user_dict
 from .languages import UNTAGGED, detect_language, handled_language, language_note, validate_lang
 from .markup import MARKUP_MODES, Extracted, extract_text, looks_like_markup, mark_line_breaks
-from .progress import notes_beside_bars, progress_bar
+from .progress import notes_beside_bars, progress_bar, stage_bar, stage_status
 from .ranking import (
     ATTENTION_WEIGHT, attention_prior, contest_winners, cosines, frequency_prior, length_offsets, mmr, nested_pairs,
     position_prior, shortlist, specificity_prior,
@@ -206,13 +206,12 @@ class KeywordExtractor:
         length (less padding).
 
         ``progress``: bars on stderr for long work (``keyextract.progress``): one over the
-        documents (more than ``CHUNK_DOCS`` texts when ``None``), and for a long document one
-        per stage as it runs: ``segmenting`` and ``tokenizing`` (characters; a text longer than
-        ``BLOCK_CHARS``, texts longer than ``encoder.LONG_TOKENIZE_CHARS`` in all), then
-        ``encoding`` (windows) and ``phrases`` (isolated mode), each when it takes at least
-        ``encoder.LONG_WORK_PASSES`` forward passes. ``None`` (default): those bars only when
-        stderr is a terminal; ``True``: also when it is not (a notebook, a log file: tqdm then
-        writes carriage returns there); ``False``: none.
+        documents (more than ``CHUNK_DOCS`` texts when ``None``), and one per stage as it runs,
+        once the stage has run ``progress.STAGE_DELAY`` (1) seconds: ``segmenting`` (characters,
+        a text longer than ``BLOCK_CHARS``), ``tokenizing`` (characters, texts longer than
+        ``encoder.TOKENIZE_CHARS``), ``encoding`` (windows) and ``phrases`` (isolated mode).
+        ``None`` (default): those bars only when stderr is a terminal; ``True``: also when it is
+        not (a notebook, a log file: tqdm then writes carriage returns there); ``False``: none.
 
         Notes (the offline encoder that replaces a default, ``keyextract.offline``; languages
         found, ``keyextract.languages``) are records of the ``keyextract`` logger. Where no
@@ -257,7 +256,7 @@ class KeywordExtractor:
                 by_model.setdefault(doc.model, []).append(i)
         for model, indices in by_model.items():
             docs = [prepared[i] for i in indices]
-            encoder = self._encoder(model, docs[0].lang)
+            encoder = self._encoder(model, docs[0].lang, progress)
             self.models_.update((doc.lang, encoder.name) for doc in docs)
             for i, keywords in zip(indices, self._rank(encoder, docs, top_n, batch_size, progress)):
                 results[i] = keywords
@@ -316,8 +315,9 @@ class KeywordExtractor:
 
     def _prepare(self, text: str, progress: bool = False) -> _Prepared:
         """Segment ``text`` (the text of its markup, if it is marked up) and select its
-        candidates; pick the encoder for its language. ``progress``: a ``segmenting`` bar over
-        the characters of a text of more than one block (``BLOCK_CHARS``)."""
+        candidates; pick the encoder for its language. ``progress``: a ``segmenting`` bar
+        (``progress.stage_bar``) over the characters of a text of more than one block
+        (``BLOCK_CHARS``)."""
         text, markup = self._plain(text)
         lang = self._language_of_plain(text)
         model = self.model or DEFAULT_MODELS.get(lang, DEFAULT_MULTILINGUAL_MODEL)
@@ -326,7 +326,7 @@ class KeywordExtractor:
         if self.lang == "auto":
             self._note_language(lang)
         handled = handled_language(lang)
-        with progress_bar(len(text), progress and len(text) > BLOCK_CHARS, "char", "segmenting") as bar:
+        with stage_bar(len(text), progress and len(text) > BLOCK_CHARS, "char", "segmenting") as bar:
             candidates = _merged(text, self._block_candidates(text, lang, handled, markup, bar))
         return _Prepared(text, lang, model, candidates, markup)
 
@@ -393,11 +393,12 @@ class KeywordExtractor:
     def _language_of_plain(self, text: str) -> str:
         return detect_language(text) if self.lang == "auto" else self.lang
 
-    def _encoder(self, model: str, lang: str):
+    def _encoder(self, model: str, lang: str, progress: bool = False):
         """The loaded encoder for ``model``: loaded on first use, shared within the process.
 
         A default model (``self.model is None``) that cannot be had is replaced by the
-        embedded encoder for ``lang``.
+        embedded encoder for ``lang``. ``progress``: a line on stderr while a load takes long
+        (``progress.stage_status``).
         """
         from .encoder import load_encoder
         from .offline import load_default_encoder
@@ -406,10 +407,11 @@ class KeywordExtractor:
             self.encoders_: dict = {}
             self.models_: dict[str, str] = {}
         if model not in self.encoders_:
-            if self.model is None:
-                encoder = load_default_encoder(model, lang, self.device, self.max_length, self.quantize)
-            else:
-                encoder = load_encoder(model, self.device, self.max_length, self.quantize)
+            with stage_status(f"loading the encoder {model}", progress):
+                if self.model is None:
+                    encoder = load_default_encoder(model, lang, self.device, self.max_length, self.quantize)
+                else:
+                    encoder = load_encoder(model, self.device, self.max_length, self.quantize)
             self.encoders_[model] = encoder
         return self.encoders_[model]
 

@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 from conftest import ROOT, read_dev
@@ -15,16 +16,16 @@ from conftest import ROOT, read_dev
 from keyextract import KeywordExtractor
 from keyextract import encoder as encoder_module
 from keyextract import extractor as extractor_module
+from keyextract import progress as progress_module
 
 MISSING = "keyextract-tests/no-such-albert"  # a Hub id in no cache: the default is replaced
 NOTE = (f"keyextract: note: encoding English with a tiny ALBERT: the default encoder {MISSING} is not in "
         f"the Hugging Face cache and the Hub cannot be reached (get it with: hf download {MISSING})")
 STAGES = ("segmenting", "tokenizing", "encoding", "phrases")
 # A "long" text here: over this many characters it is segmented in blocks and tokenized in
-# pieces (both 100,000 in use), and at least 3 forward passes of encoder work get a bar (25 in
+# pieces (both 100,000 in use), and every stage gets its bar at once (STAGE_DELAY 0; 1 s in
 # use), so that a text of 25 abstracts shows every stage in seconds.
 LONG = 8_000
-PASSES = 3
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +41,7 @@ def long_doc(tmp_path_factory) -> str:
 def long_is_short(monkeypatch) -> None:
     monkeypatch.setattr(extractor_module, "BLOCK_CHARS", LONG)
     monkeypatch.setattr(encoder_module, "TOKENIZE_CHARS", LONG)
-    monkeypatch.setattr(encoder_module, "LONG_TOKENIZE_CHARS", LONG)
-    monkeypatch.setattr(encoder_module, "LONG_WORK_PASSES", PASSES)
+    monkeypatch.setattr(progress_module, "STAGE_DELAY", 0)
 
 
 def first_seen(output: str, names) -> list[int]:
@@ -56,20 +56,40 @@ def test_a_long_text_shows_a_bar_for_each_stage_in_turn(en_model_dir, long_doc, 
     err = capsys.readouterr().err
     seen = first_seen(err, STAGES)
     assert -1 not in seen and seen == sorted(seen), err[:3000]  # all four, in the order they run
+    assert seen[0] < err.find(f"loading the encoder {en_model_dir}") < seen[1]
     # segmenting counts characters, scaled, and says when it joins the blocks
     assert re.search(rf"segmenting: 100%\|[^|]+\| {len(text) / 1000:.1f}k/{len(text) / 1000:.1f}k \[.*merging blocks\]", err)
+
+
+def test_a_stage_shows_only_once_it_has_run_the_delay(monkeypatch, capsys) -> None:
+    from keyextract.progress import stage_bar, stage_status
+
+    monkeypatch.setattr(progress_module, "STAGE_DELAY", 0.3)
+    with stage_bar(10, True, "window", "encoding") as bar, stage_status("loading the encoder x", True):
+        bar.update(5)  # short work: never drawn
+    assert capsys.readouterr().err == ""
+    with stage_bar(10, True, "window", "encoding"):
+        time.sleep(0.6)  # no update: the timer draws it
+    with stage_status("loading the encoder x", True):
+        time.sleep(0.6)
+    err = capsys.readouterr().err
+    assert "encoding:   0%|" in err and "0/10 [00:00<?, ?window/s]" in err
+    assert "\rloading the encoder x" in err and err.endswith("\r")  # drawn, then cleared
+    with stage_bar(10, False, "window", "encoding"), stage_status("loading the encoder x", False):
+        time.sleep(0.6)  # not asked for
+    assert capsys.readouterr().err == ""
 
 
 # The command line with the offline fallback, fast: a tiny ALBERT stands in for all-MiniLM-L6-v2
 # and the thresholds are those of ``long_is_short``.
 CLI = f"""
 import sys
-from keyextract import encoder, extractor, offline
+from keyextract import encoder, extractor, offline, progress
 from keyextract.cli import main
 extractor.DEFAULT_MODELS["en"] = sys.argv[1]
 offline.minilm = lambda: (sys.argv[2], "a tiny ALBERT")
-extractor.BLOCK_CHARS = encoder.TOKENIZE_CHARS = encoder.LONG_TOKENIZE_CHARS = {LONG}
-encoder.LONG_WORK_PASSES = {PASSES}
+extractor.BLOCK_CHARS = encoder.TOKENIZE_CHARS = {LONG}
+progress.STAGE_DELAY = 0
 main(sys.argv[3:])
 """
 
@@ -120,16 +140,23 @@ def test_quiet_prints_nothing_but_errors(en_model_dir, long_doc, tmp_path) -> No
     assert [json.loads(line)["source"] for line in proc.stdout.decode().splitlines()] == [long_doc]
 
 
-def test_a_terminal_sees_each_stage_and_the_note_on_a_line_of_its_own(en_model_dir, long_doc, tmp_path) -> None:
-    (tmp_path / "short.txt").write_text(read_dev("inspec_dev", 1)[0]["text"], encoding="utf-8")
-    command = [sys.executable, "-c", CLI, MISSING, en_model_dir, long_doc, "short.txt", "--exhaustive"]
+def on_a_terminal(command: list[str], tmp_path) -> tuple[int, str, str]:
+    """Exit status, stdout and what the terminal showed of ``command`` with stderr on a terminal."""
     proc = subprocess.run([sys.executable, "-c", PTY, *command], capture_output=True, text=True,
                           env=cli_env(tmp_path), cwd=tmp_path, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    code, stdout, terminal = eval(proc.stdout)  # noqa: S307 - the repr PTY wrote
+    return eval(proc.stdout)  # noqa: S307 - the repr PTY wrote
+
+
+def test_a_terminal_sees_each_stage_and_the_note_on_a_line_of_its_own(en_model_dir, long_doc, tmp_path) -> None:
+    (tmp_path / "short.txt").write_text(read_dev("inspec_dev", 1)[0]["text"], encoding="utf-8")
+    command = [sys.executable, "-c", CLI, MISSING, en_model_dir, long_doc, "short.txt", "--exhaustive"]
+    code, stdout, terminal = on_a_terminal(command, tmp_path)
     assert code == 0 and stdout.count("==> ") == 2
     seen = first_seen(terminal, STAGES)
     assert -1 not in seen and seen == sorted(seen), terminal[:3000]
     assert re.search(r"\d/2 \[[^\]]*file/s\]", terminal)  # the bar over the files
-    # tqdm cleared the bars before the note and drew them again after it
-    assert [part for part in re.split("[\r\n]", terminal) if "keyextract: note" in part] == [NOTE]
+    # tqdm cleared the bars before the note (carriage returns, cursor moves) and drew them again after it
+    lines = re.split("[\r\n]", re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", terminal))
+    assert [line for line in lines if "keyextract: note" in line] == [NOTE]
+    assert on_a_terminal([*command, "-q"], tmp_path) == (0, stdout, "")  # -q: the terminal shows nothing
