@@ -95,8 +95,10 @@ class KeywordExtractor:
             of each document's language: an ALBERT for English and Chinese (``DEFAULT_MODELS``),
             multilingual-e5-small for the others (``DEFAULT_MULTILINGUAL_MODEL``); where that
             cannot be had (not cached and the Hub unreachable), an encoder embedded in an
-            installed package (``keyextract.offline``), with a note on stderr. A named model is
-            never replaced: it loads or raises ``ModelLoadError``.
+            installed package (``keyextract.offline``), with a note (a WARNING of the
+            ``keyextract.offline`` logger: on stderr unless logging is configured; see
+            ``extract_batch`` to silence it). A named model is never replaced: it loads or
+            raises ``ModelLoadError``.
         lang: ``"auto"`` (detect per document, ``languages.detect_language``), ``"en"``,
             ``"zh"``, or the ISO 639-1 code of a language handled without a tagger
             (``languages.UNTAGGED``: ``"pt"``, ``"fr"``, ``"de"`` ...; ``languages.LANGS`` lists
