@@ -122,8 +122,9 @@ def report(rows: list[dict], device: str, command: str) -> str:
         "pseudo-terminal, one run at a time; English text (Nguyen2007 papers concatenated). Seconds: the "
         "whole command (start-up and model loading included), wall clock and CPU (user + system, all "
         "threads). First bar: when the terminal first showed "
-        "progress. Stages: seconds from each stage's first bar to the next one's (the last: to the end; "
-        "stages shorter than their bar's threshold show no bar). Load: the machine's 1-minute load average "
+        "progress. Stages: seconds from each stage's first bar to the next one's (the last: to the end), "
+        "so that a stage's time includes the work without a bar that follows it (loading the encoder "
+        "after segmenting); a stage shorter than a second shows no bar. Load: the machine's 1-minute load average "
         f"before / after the run ({os.cpu_count()} cores; the CPU is shared with other jobs).",
         "",
         f"{dt.date.today().isoformat()}, {platform.processor() or platform.machine()}, Python "

@@ -6,7 +6,7 @@ Long work shows one bar per stage (``stage_bar``), in the order the stages run (
 windows) and ``phrases`` (isolated mode), with a line while the encoder loads
 (``stage_status``). Each shows once its stage has run ``STAGE_DELAY`` seconds: what is long
 depends on the machine, its load, the device and the model, so time decides, not a count of
-work (the 15 forward passes over a 200 KiB text took 78 s on 2 busy cores, and got no bar when
+work (the 16 forward passes over a 200 KiB text took 78 s on 2 busy cores, and got no bar when
 25 passes, about 5 s on a quiet CPU, made long work). Each bar's estimate is that of its own
 stage: successive bars rather than one weighted bar over the job, because the stages' relative
 costs are not fixed either (on a CPU, encoding is most of the time; on a GPU the encoder is many
