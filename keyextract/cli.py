@@ -15,11 +15,15 @@ from .documents import DEFAULT_MAX_BYTES, MARKUP_MODES, read_document
 from .errors import EXIT_INPUT, EXIT_USAGE, InputError, KeyextractError
 from .extractor import DEFAULT_BATCH_SIZE, progress_bar
 from .languages import LANGS, language_note
+from .progress import write_line
 
 FORMATS = ("text", "json", "jsonl", "tsv")
 # Files are read and extracted this many at a time, and their results written at once: enough
 # for the encoder to batch windows of similar length (32 at a time ran about 10% slower).
 FILES_PER_BATCH = 128
+# The command's own notes (decoding, languages found, no candidates); with the library's, they go
+# to stderr through _NoteHandler, or nowhere with -q (``_route_notes``).
+_notes = logging.getLogger("keyextract.cli")
 
 USAGE = """keyextract [options] FILE [FILE ...]
        keyextract eval DATA.jsonl [options]      precision, recall, F1 against gold keyphrases
@@ -45,6 +49,8 @@ multilingual-e5-small for the others; the offline extra) and a note on stderr sa
 --format json/jsonl name each document's encoder. A --model that cannot be loaded is an error.
 Languages (--lang): auto (detected per document), en, zh, and, without a part-of-speech tagger,
 %(untagged)s.
+On a terminal, each stage that runs longer than a second shows a progress bar (segmenting,
+tokenizing, encoding, phrases); -q shows no bars and no notes (errors and warnings still print).
 Exit status: 0 on success, 1 if some input could not be read, 2 on bad options or model errors.
 """
 
@@ -127,7 +133,8 @@ def add_extraction_options(parser: argparse.ArgumentParser) -> None:
                         help="how text is read: auto (default: files named .html/.htm/.xhtml/.xml as HTML/XML, "
                         ".md/.markdown as Markdown, other files and table rows by content), html, markdown, or none (plain text); "
                         "PDF and Word files are recognised whatever it says")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars (on a terminal: over several files, and within a long document)")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no progress bars and no notes on stderr (errors and warnings are still printed)")
 
 
 def make_extractor(args: argparse.Namespace):
@@ -177,19 +184,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 class _Writer:
-    """Writes each document's result as soon as it is ready, in one of ``FORMATS``."""
+    """Writes each document's result as soon as it is ready, in one of ``FORMATS``.
+
+    The tsv header and json's opening bracket come with the first document written, so that a
+    run in which every input failed prints nothing on stdout (not an empty table or list that
+    would read as "no keyphrases found"); ``finish`` closes what was opened.
+    """
 
     def __init__(self, fmt: str, multiple: bool) -> None:
         self.fmt, self.multiple, self.count = fmt, multiple, 0
 
-    def start(self) -> None:
-        if self.fmt == "tsv":
-            self._out("source\trank\tphrase\tscore\n")
-        elif self.fmt == "json":
-            self._out("[")
-
     def write(self, source: str, keywords: list, model: str | None = None) -> None:
         """One document's keyphrases; ``model`` names its encoder (json/jsonl; None if none ran)."""
+        if self.count == 0:
+            self._out({"tsv": "source\trank\tphrase\tscore\n", "json": "["}.get(self.fmt, ""))
         record = {"source": source, "model": model, "keywords": [k.to_dict() for k in keywords]}
         if self.fmt == "json":
             body = json.dumps(record, ensure_ascii=False, indent=2).replace("\n", "\n  ")
@@ -206,8 +214,8 @@ class _Writer:
         self.count += 1
 
     def finish(self) -> None:
-        if self.fmt == "json":
-            self._out("\n]\n" if self.count else "]\n")
+        if self.fmt == "json" and self.count:
+            self._out("\n]\n")
 
     @staticmethod
     def _out(text: str) -> None:
@@ -234,9 +242,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
     writer = _Writer(args.format, len(args.files) > 1)
-    writer.start()
     status = 0
-    _route_language_log(None)  # said below, once per language, naming the file
+    _route_notes(args.quiet, languages_of=None)  # languages: said below, once each, naming the file
     noted: set[str] = set()
     show_bar = len(args.files) > 1 and not args.quiet and sys.stderr.isatty()
     with progress_bar(len(args.files), show_bar, unit="file") as bar:
@@ -252,23 +259,23 @@ def run(argv: Sequence[str] | None = None) -> int:
                     continue
                 source = "<stdin>" if path == "-" else path
                 if document.encoding not in (None, "utf-8", "utf-8-sig"):
-                    bar.write(f"keyextract: note: {source} decoded as {document.encoding.upper()}", file=sys.stderr)
+                    _notes.info("%s decoded as %s", source, document.encoding.upper())
                 sources.append(source)
                 documents.append(document)
             if args.lang == "auto":
-                for note in _language_notes(extractor, sources, documents, noted):
-                    bar.write(note, file=sys.stderr)
+                _note_languages(extractor, sources, documents, noted)
             try:
                 # documents: the caller's bar over files; within a long document, the extractor's bars
                 results = extractor.extract_batch(documents, top_n=args.top, progress=False if args.quiet else None)
             except KeyextractError as exc:
                 bar.write(f"keyextract: error: {exc}", file=sys.stderr)
+                writer.finish()  # the results of earlier groups stay well-formed
                 return EXIT_USAGE
             models = [extractor.models_.get(extractor.language(d)) if found else None
                       for d, found in zip(documents, results)]
             for source, keywords, model in zip(sources, results, models):
                 if not keywords:
-                    bar.write(f"keyextract: note: {source}: no keyphrase candidates found", file=sys.stderr)
+                    _notes.info("%s: no keyphrase candidates found", source)
                 writer.write(source, keywords, model)
             bar.update(len(group))
     writer.finish()
@@ -283,38 +290,45 @@ def _check_model(model: str | None) -> None:
         locate_model(model)
 
 
-def _language_notes(extractor, sources: list[str], documents: list, noted: set[str]) -> list[str]:
+def _note_languages(extractor, sources: list[str], documents: list, noted: set[str]) -> None:
     """One note for each language other than English and Chinese found in ``documents`` and
     not in ``noted`` (which is updated): ``keyextract: note: FILE: Portuguese (pt) detected; ...``."""
-    notes = []
     for source, document in zip(sources, documents):
         lang = extractor.language(document)
         if lang not in ("en", "zh") and lang not in noted and document.text.strip():
             noted.add(lang)
-            notes.append(f"keyextract: note: {source}: {language_note(lang)}")
-    return notes
+            _notes.info("%s: %s", source, language_note(lang))
 
 
-class _LanguageLogHandler(logging.Handler):
-    """Writes the extractor's language notes to stderr as ``keyextract: note: SOURCE: ...``."""
+class _NoteHandler(logging.Handler):
+    """Writes log records to stderr as ``keyextract: note: [SOURCE: ]MESSAGE``, each on a line
+    of its own even while progress bars are drawn (``progress.write_line``)."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str | None = None) -> None:
         super().__init__(logging.INFO)
         self.source = source
 
     def emit(self, record: logging.LogRecord) -> None:
-        print(f"keyextract: note: {self.source}: {record.getMessage()}", file=sys.stderr)
+        try:
+            write_line("keyextract: note: " + (f"{self.source}: " if self.source else "") + record.getMessage())
+        except Exception:  # noqa: BLE001 - as logging does: a failed note must not stop the work
+            self.handleError(record)
 
 
-def _route_language_log(source: str | None) -> None:
-    """Send the ``keyextract.languages`` log to stderr naming ``source``, or nowhere (``None``:
-    the caller says it itself)."""
-    log = logging.getLogger("keyextract.languages")
-    for handler in [h for h in log.handlers if isinstance(h, (_LanguageLogHandler, logging.NullHandler))]:
-        log.removeHandler(handler)
-    log.addHandler(_LanguageLogHandler(source) if source is not None else logging.NullHandler())
-    log.setLevel(logging.INFO)
-    log.propagate = False
+def _route_notes(quiet: bool, languages_of: str | None) -> None:
+    """Send the notes (records of the ``keyextract`` loggers: the offline encoder, the
+    command's own) to stderr through ``_NoteHandler``, or nowhere when ``quiet`` (-q). Those of
+    ``keyextract.languages`` name ``languages_of`` (a data file), or go nowhere when it is
+    ``None`` (the caller says them itself, naming each file)."""
+    routes = {"keyextract": None, "keyextract.languages": languages_of}
+    for name, source in routes.items():
+        log = logging.getLogger(name)
+        for handler in [h for h in log.handlers if isinstance(h, (_NoteHandler, logging.NullHandler))]:
+            log.removeHandler(handler)
+        shown = not quiet and (name == "keyextract" or source is not None)
+        log.addHandler(_NoteHandler(source) if shown else logging.NullHandler())
+        log.setLevel(logging.INFO)
+    logging.getLogger("keyextract.languages").propagate = False  # not said twice
 
 
 def _run_eval(argv: list[str]) -> int:
@@ -339,7 +353,7 @@ def _run_eval(argv: list[str]) -> int:
     try:
         extractor = make_extractor(args)
         _check_model(args.model)
-        _route_language_log(args.data)
+        _route_notes(args.quiet, languages_of=args.data)
         records = read_dataset(args.data)[: args.limit]
         result = evaluate(records, extractor, top=args.top, progress=not args.quiet and sys.stderr.isatty())
     except KeyextractError as exc:

@@ -24,9 +24,6 @@ PHRASE_ROWS = 32
 # Vectors of this many distinct phrases (the most recently used) are kept per encoder: phrases
 # recur across documents, and a stream of single ``extract`` calls re-encodes none of them.
 PHRASE_CACHE = 20_000
-# Encoder work of at least this many forward passes gets a progress bar when one is asked for:
-# with all-MiniLM-L6-v2 on 2 CPU threads, 25 passes of 8 windows take about 5 s.
-LONG_WORK_PASSES = 25
 # Texts longer than this many characters are tokenized in pieces (``Encoder._tokenize_long``),
 # each with this much context on either side.
 TOKENIZE_CHARS = 100_000
@@ -311,6 +308,7 @@ class Encoder:
         batch_size: int = 8,
         progress: bool = False,
         unit: str = "window",
+        desc: str = "encoding",
         spans: Sequence[Sequence[Sequence[tuple[int, int]]]] | None = None,
         attention: bool = False,
     ) -> list[TokenVectors]:
@@ -328,15 +326,19 @@ class Encoder:
         ``span_attention``'s result); per token (``TokenVectors.attention``, with the offsets)
         when ``with_tokens`` is True or no ``spans`` are given. For a model whose attention
         modules are not of the BERT/ALBERT kind (``_AttentionProbe.available``) both stay
-        empty. ``progress=True`` shows a bar on stderr over the windows (counted in ``unit``)
-        when they take at least ``LONG_WORK_PASSES`` forward passes.
+        empty. ``progress=True`` shows a bar on stderr over the windows (counted in ``unit``,
+        labelled ``desc``), and before it a ``tokenizing`` bar over the characters of the texts
+        tokenized in pieces, each once its stage has run ``progress.STAGE_DELAY`` seconds
+        (``progress.stage_bar``).
         """
-        from .progress import progress_bar
+        from .progress import stage_bar
 
         torch = self._torch
         attention = attention and self._attention.available
         keep_offsets = with_tokens or (attention and spans is None)  # per-token outputs
-        ids_per_text, offsets_per_text = self._tokenize(texts, keep_offsets or spans is not None)
+        in_pieces = sum(len(text) for text in texts if len(text) > TOKENIZE_CHARS)
+        with stage_bar(in_pieces, progress and in_pieces > 0, "char", "tokenizing") as bar:
+            ids_per_text, offsets_per_text = self._tokenize(texts, keep_offsets or spans is not None, bar)
         jobs = []  # (text index, token start, token end)
         for t, ids in enumerate(ids_per_text):
             jobs.extend((t, s, e) for s, e in self.windows(len(ids)))
@@ -358,9 +360,8 @@ class Encoder:
         doc_counts = np.zeros(len(texts), np.float64)
         pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
         batches = self._batches(jobs, batch_size)
-        long_work = progress and len(batches) >= LONG_WORK_PASSES
         self._attention.capture(attention)
-        with torch.inference_mode(), progress_bar(len(jobs), long_work, unit) as bar:
+        with torch.inference_mode(), stage_bar(len(jobs), progress, unit, desc) as bar:
             for batch in batches:
                 seqs = [self.prefix + ids_per_text[t][s:e].tolist() + self.suffix for t, s, e in batch]
                 width = max(len(seq) for seq in seqs)
@@ -404,14 +405,17 @@ class Encoder:
             results.append(TokenVectors(offsets, vectors, doc_vector, pooled, found, token_attention, pooled_attention))
         return results
 
-    def _tokenize(self, texts: Sequence[str], with_offsets: bool) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
+    def _tokenize(
+        self, texts: Sequence[str], with_offsets: bool, bar=None
+    ) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
         """Token ids (int32) and, if asked for, character offsets (tokens x 2; int32 below 2**31
         characters, ``_offset_dtype``; column-major, so that the starts and the ends are each
         contiguous for ``np.searchsorted``) of each text.
 
         Compact arrays instead of the tokenizer's Python lists (about 150 bytes a token); a
         text longer than ``TOKENIZE_CHARS`` is tokenized in pieces (``_tokenize_long``), so
-        that those lists never hold the whole of it.
+        that those lists never hold the whole of it; ``bar`` (a ``progress_bar``) counts the
+        characters of its pieces.
         """
         ids: list = [None] * len(texts)
         offsets: list | None = [None] * len(texts) if with_offsets else None
@@ -426,12 +430,12 @@ class Encoder:
                     offsets[i] = np.asarray(enc["offset_mapping"][k], _offset_dtype(texts[i])).reshape(-1, 2).copy(order="F")
         for i, text in enumerate(texts):
             if len(text) > TOKENIZE_CHARS:
-                ids[i], long_offsets = self._tokenize_long(text)
+                ids[i], long_offsets = self._tokenize_long(text, bar)
                 if offsets is not None:
                     offsets[i] = long_offsets
         return ids, offsets
 
-    def _tokenize_long(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+    def _tokenize_long(self, text: str, bar=None) -> tuple[np.ndarray, np.ndarray]:
         """Tokens of a long ``text``, tokenized in pieces of about ``TOKENIZE_CHARS``.
 
         A piece ends right after whitespace (where the text has some in the piece's second
@@ -459,6 +463,8 @@ class Encoder:
             keep = (ends <= end) & ((ends > start) if start else (ends >= 0))
             ids.append(np.asarray(enc["input_ids"], np.int32)[keep])
             offsets.append(piece_offsets[keep])
+            if bar is not None:
+                bar.update(end - start)
             start = end
         all_offsets = np.empty((sum(len(o) for o in offsets), 2), offsets[0].dtype, order="F")
         np.concatenate(offsets, out=all_offsets)
@@ -492,7 +498,8 @@ class Encoder:
         missing = [t for t in distinct if t not in known]
         if missing:
             fresh = self.encode(
-                missing, with_tokens=False, batch_size=PHRASE_ROWS * batch_size, progress=progress, unit="phrase"
+                missing, with_tokens=False, batch_size=PHRASE_ROWS * batch_size, progress=progress, unit="phrase",
+                desc="phrases",
             )
             known.update((t, r.doc_vector) for t, r in zip(missing, fresh))
             with self._phrases_lock:

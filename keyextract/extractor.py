@@ -16,7 +16,7 @@ from .candidates import display_form, extract_candidates, noun_lemma, untagged_c
 from .chinese import UserDictEntry, load_user_dict
 from .documents import MARKUP_MODES, Document, text_document
 from .languages import UNTAGGED, detect_language, handled_language, language_note, validate_lang, word_lemmatizer
-from .progress import progress_bar
+from .progress import notes_beside_bars, progress_bar, stage_bar, stage_status
 from .ranking import (
     ATTENTION_WEIGHT, attention_prior, contest_winners, cosines, frequency_prior, length_offsets, mmr, nesting_units,
     position_prior, shortlist, specificity_prior,
@@ -99,8 +99,10 @@ class KeywordExtractor:
             of each document's language: an ALBERT for English and Chinese (``DEFAULT_MODELS``),
             multilingual-e5-small for the others (``DEFAULT_MULTILINGUAL_MODEL``); where that
             cannot be had (not cached and the Hub unreachable), an encoder embedded in an
-            installed package (``keyextract.offline``), with a note on stderr. A named model is
-            never replaced: it loads or raises ``ModelLoadError``.
+            installed package (``keyextract.offline``), with a note (a WARNING of the
+            ``keyextract.offline`` logger: on stderr unless logging is configured; see
+            ``extract_batch`` to silence it). A named model is never replaced: it loads or
+            raises ``ModelLoadError``.
         lang: ``"auto"`` (detect per document, ``languages.detect_language``), ``"en"``,
             ``"zh"``, or the ISO 639-1 code of a language handled without a tagger
             (``languages.UNTAGGED``: ``"pt"``, ``"fr"``, ``"de"`` ...; ``languages.LANGS`` lists
@@ -221,11 +223,22 @@ class KeywordExtractor:
         windows of many texts share passes.
 
         Texts are processed shortest first, so that each forward pass holds windows of similar
-        length (less padding). ``progress=True`` shows bars on stderr: one over the documents,
-        and one over the windows and one over the phrases of a long document (more than
-        ``LONG_WORK_PASSES`` forward passes); ``None`` shows each of them only when stderr is a
-        terminal and the work is long (the documents bar: more than ``CHUNK_DOCS`` texts);
-        ``False`` none.
+        length (less padding).
+
+        ``progress``: bars on stderr for long work (``keyextract.progress``): one over the
+        documents (more than ``CHUNK_DOCS`` texts when ``None``), and one per stage as it runs,
+        once the stage has run ``progress.STAGE_DELAY`` (1) seconds: ``segmenting`` (characters,
+        a text longer than ``BLOCK_CHARS``), ``tokenizing`` (characters, texts longer than
+        ``encoder.TOKENIZE_CHARS``), ``encoding`` (windows) and ``phrases`` (isolated mode).
+        ``None`` (default): those bars only when stderr is a terminal; ``True``: also when it is
+        not (a notebook, a log file: tqdm then writes carriage returns there); ``False``: none.
+
+        Notes (the offline encoder that replaces a default, ``keyextract.offline``; languages
+        found, ``keyextract.languages``) are records of the ``keyextract`` logger. Where no
+        logging is configured, those of level WARNING (the offline encoder's) are printed on
+        stderr as Python prints them, each on a line of its own; silence them with
+        ``logging.getLogger("keyextract").setLevel(logging.ERROR)``, or configure logging to
+        route them.
         """
         self._validate(top_n, batch_size)
         self._user_dict()  # a bad dictionary file fails here, before any work
@@ -239,7 +252,7 @@ class KeywordExtractor:
         results: list[list[Keyword]] = [[] for _ in texts]
         lengths = [len(t.text) if isinstance(t, Document) else len(t) for t in texts]
         order = sorted(range(len(texts)), key=lengths.__getitem__)
-        with progress_bar(len(texts), show_docs) as bar:
+        with notes_beside_bars(show_docs or within), progress_bar(len(texts), show_docs) as bar:
             for chunk in _chunks(order, lengths):
                 keywords = self._extract_chunk(
                     [texts[i] for i in chunk], top_n, batch_size or self.batch_size, within
@@ -254,9 +267,9 @@ class KeywordExtractor:
     ) -> list[list[Keyword]]:
         """All stages for a chunk of texts, their encoder work batched together.
 
-        ``progress``: show bars over the windows and phrases when the encoder work is long.
+        ``progress``: show a bar over each stage of a long text (see ``extract_batch``).
         """
-        prepared = [self._prepare(text) for text in texts]
+        prepared = [self._prepare(text, progress) for text in texts]
         results: list[list[Keyword]] = [[] for _ in prepared]
         by_model: dict[str, list[int]] = {}
         for i, doc in enumerate(prepared):
@@ -264,7 +277,7 @@ class KeywordExtractor:
                 by_model.setdefault(doc.model, []).append(i)
         for model, indices in by_model.items():
             docs = [prepared[i] for i in indices]
-            encoder = self._encoder(model, docs[0].lang)
+            encoder = self._encoder(model, docs[0].lang, progress)
             self.models_.update((doc.lang, encoder.name) for doc in docs)
             for i, keywords in zip(indices, self._rank(encoder, docs, top_n, batch_size, progress)):
                 results[i] = keywords
@@ -323,9 +336,11 @@ class KeywordExtractor:
             self.user_dict_ = load_user_dict(self.user_dict)
         return self.user_dict_
 
-    def _prepare(self, text: str | Document) -> _Prepared:
+    def _prepare(self, text: str | Document, progress: bool = False) -> _Prepared:
         """Segment ``text`` (the text of its markup, if it is marked up) and select its
-        candidates; pick the encoder for its language."""
+        candidates; pick the encoder for its language. ``progress``: a ``segmenting`` bar
+        (``progress.stage_bar``) over the characters of a text of more than one block
+        (``BLOCK_CHARS``)."""
         document = self._document(text)
         text = document.text
         lang = self._language_of_plain(text)
@@ -335,17 +350,25 @@ class KeywordExtractor:
         if self.lang == "auto":
             self._note_language(lang)
         handled = handled_language(lang)
-        blocks = self._block_candidates(text, lang, handled, document.lines_are_blocks)
-        return _Prepared(document, lang, model, _merged(text, blocks))
+        with stage_bar(len(text), progress and len(text) > BLOCK_CHARS, "char", "segmenting") as bar:
+            candidates = _merged(text, self._block_candidates(text, lang, handled, document.lines_are_blocks, bar))
+        return _Prepared(document, lang, model, candidates)
 
-    def _block_candidates(self, text: str, lang: str, handled: str | None, lines_are_blocks: bool) -> Iterator[list[Candidate]]:
-        """The candidates of each of ``text``'s blocks (``_blocks``), placed in the whole text."""
+    def _block_candidates(
+        self, text: str, lang: str, handled: str | None, lines_are_blocks: bool, bar=None
+    ) -> Iterator[list[Candidate]]:
+        """The candidates of each of ``text``'s blocks (``_blocks``), placed in the whole text.
+        ``bar`` (a ``progress_bar``) counts the characters of each block as it is taken in."""
         tokens_before = groups_before = 0
         for start, end in _blocks(text):
             found, n_tokens = self._candidates(text[start:end], lang, handled, lines_are_blocks)
             yield [_shifted(c, start, tokens_before, groups_before) for c in found] if start else found
             tokens_before += n_tokens
             groups_before += 1 + max((int(c.groups.array.max()) for c in found if c.groups), default=-1)
+            if bar is not None:
+                bar.update(end - start)
+        if bar is not None:  # _merged then joins the blocks' occurrences (a few % of the stage)
+            bar.set_postfix_str("merging blocks")
 
     def _candidates(self, text: str, lang: str, handled: str | None, lines_are_blocks: bool) -> tuple[list[Candidate], int]:
         """Segment ``text`` (a whole text or a block of one) and select its candidates; also
@@ -394,11 +417,12 @@ class KeywordExtractor:
     def _language_of_plain(self, text: str) -> str:
         return detect_language(text) if self.lang == "auto" else self.lang
 
-    def _encoder(self, model: str, lang: str):
+    def _encoder(self, model: str, lang: str, progress: bool = False):
         """The loaded encoder for ``model``: loaded on first use, shared within the process.
 
         A default model (``self.model is None``) that cannot be had is replaced by the
-        embedded encoder for ``lang``.
+        embedded encoder for ``lang``. ``progress``: a line on stderr while a load takes long
+        (``progress.stage_status``).
         """
         from .encoder import load_encoder
         from .offline import load_default_encoder
@@ -407,10 +431,11 @@ class KeywordExtractor:
             self.encoders_: dict = {}
             self.models_: dict[str, str] = {}
         if model not in self.encoders_:
-            if self.model is None:
-                encoder = load_default_encoder(model, lang, self.device, self.max_length, self.quantize)
-            else:
-                encoder = load_encoder(model, self.device, self.max_length, self.quantize)
+            with stage_status(f"loading the encoder {model}", progress):
+                if self.model is None:
+                    encoder = load_default_encoder(model, lang, self.device, self.max_length, self.quantize)
+                else:
+                    encoder = load_encoder(model, self.device, self.max_length, self.quantize)
             self.encoders_[model] = encoder
         return self.encoders_[model]
 

