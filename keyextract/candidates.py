@@ -128,16 +128,19 @@ def _participle_role(tokens: Sequence[Token], roles: list[str], k: int) -> str:
     it ("distributed database"), and an -ing word modifies it when it is a noun itself
     (LemmInflect knows "learning", "training", "clustering" as nouns: "machine learning
     algorithm") or follows a determiner ("a manufacturing firm"); otherwise it takes an object
-    ("implementing adaptive resource management"). An -ing word after a noun that takes no
-    object (no noun, adjective, determiner, pronoun or number follows) is the phrase's head
-    (``"noun"``: "data mining", "cloud computing"). "results showing improvements" stays a verb.
+    ("implementing adaptive resource management"), and always after a preposition that opens a
+    gerund clause ("by passing messages", "without using labels"). An -ing word after a noun
+    that takes no object (no noun, adjective, determiner, pronoun or number follows) is the
+    phrase's head (``"noun"``: "data mining", "cloud computing"). "results showing
+    improvements" stays a verb.
     """
     token = tokens[k]
     nxt = tokens[k + 1] if k + 1 < len(tokens) and not tokens[k + 1].break_before else None
     before = roles[k - 1] if k and not token.break_before and tokens[k - 1].script == "en" else "break"
     nominal = token.pos == "VBG" and _is_noun_word((token.norm or token.text).lower())
     determined = k and not token.break_before and tokens[k - 1].pos in ("DT", "PRP$", "POS")
-    modifies = before != "noun" if token.pos == "VBN" else nominal or determined
+    clause = k and not token.break_before and tokens[k - 1].text.lower() in _GERUND_CLAUSE_OPENERS
+    modifies = before != "noun" if token.pos == "VBN" else (nominal or determined) and not clause
     if nxt is not None and roles[k + 1] in ("noun", "adj") and modifies:
         return "adj"
     object_follows = nxt is not None and (roles[k + 1] in ("noun", "adj") or nxt.pos in _OBJECT_STARTS)
@@ -145,6 +148,9 @@ def _participle_role(tokens: Sequence[Token], roles: list[str], k: int) -> str:
         return "noun"
     return "break"
 
+
+# Prepositions after which an -ing word heads a clause with its own object ("by passing messages").
+_GERUND_CLAUSE_OPENERS = frozenset({"by", "without", "after", "before", "while", "when", "upon", "besides"})
 
 # Tags that start a verb's object: a participle followed by one takes an object.
 _OBJECT_STARTS = frozenset({"DT", "PDT", "PRP", "PRP$", "CD"})
