@@ -187,6 +187,18 @@ _VERB_FOLLOWERS = frozenset({"DT", "PDT", "PRP", "PRP$", "CD", "JJ", "JJR", "JJS
 _NEGATIONS = frozenset({"n't", "not", "never"})
 # Tags that start a verb's object or complement (see _title_case_tags).
 _OBJECT_STARTS = frozenset({"DT", "PDT", "PRP", "PRP$", "CD", "IN", "TO"})
+# What the tagger's sentences end in when the finite-verb rule may look at them.
+_CLAUSE_ENDS = frozenset({".", "!", "?", ";"})
+# Words that open a fronted subordinate clause, and conjunctions that open a second clause.
+_SUBORDINATORS = frozenset({"once", "when", "whenever", "if", "because", "although", "though", "while",
+                            "after", "before", "since", "until", "unless", "whereas"})
+_CLAUSE_CONJUNCTIONS = frozenset({"but", "yet", "whereas"})
+# What follows an imperative verb: its object (or a particle, "set up").
+_IMPERATIVE_OBJECTS = frozenset({"DT", "PRP", "PRP$", "CD", "JJ", "NN", "NNS", "NNP", "NNPS", "RP"})
+_SINGULAR_DETERMINERS = frozenset({"a", "an", "each", "every", "this", "another"})
+_QUANTIFIERS = frozenset({"few", "couple", "dozen", "lot", "number", "variety", "range", "series", "pair", "set"})
+# Tags that start a clause's subject after a conjunction or a relative "that".
+_SUBJECT_STARTS = frozenset({"DT", "PRP", "PRP$"})
 _OPENING = frozenset("([{<")
 _QUOTES = {"“": "``", "”": "''", "‘": "`", "’": "'", "„": "``"}
 # A number after a proper noun or technical term is its version ("Python 3.12", "GPT v4")
@@ -506,8 +518,10 @@ def _segment_english(text: str, start: int, end: int, breaks: Sequence[int] = ()
         headline = [norm is not None and norm != text[s:e] == norm.upper() for (s, e, _, _), norm in zip(raw, norms)]
         for a, b in ranges:
             if not any(titled[a:b]) and not any(headline[a:b]):
-                for start in _clauses(words, tags, a, b):
-                    _give_finite_verb(words, tags, start, b, starts_line, tagger)
+                if b - a >= 5 and words[b - 1] in _CLAUSE_ENDS:
+                    _singular_subject_verbs(words, tags, a, b, tagger)
+                    for start, end, relative in _clauses(words, tags, a, b):
+                        _give_finite_verb(words, tags, start, end, starts_line, tagger, relative)
     tokens: list[Token] = []
     for k, ((s, e, _, kind), norm, tag) in enumerate(zip(raw, norms, tags)):
         word = text[s:e]
@@ -553,6 +567,13 @@ def _can_be_verb(word: str) -> bool:
 
 
 @lru_cache(maxsize=65_536)  # bounded: one entry per distinct word of every text seen
+def _is_base_form(word: str) -> bool:
+    from lemminflect import getAllLemmas
+
+    return word in getAllLemmas(word, upos="VERB").get("VERB", ())
+
+
+@lru_cache(maxsize=65_536)  # bounded: one entry per distinct word of every text seen
 def _verb_reading(word: str, tag: str) -> str | None:
     """The finite verb tag a noun-tagged word can have too: VBZ for a plural noun that is a
     verb's third person singular ("stores", "schedules"), VBP for a singular noun that is a
@@ -569,47 +590,111 @@ def _verb_reading(word: str, tag: str) -> str | None:
     return None
 
 
-def _clauses(words: list[str], tags: list, a: int, b: int) -> list[int]:
-    """Where the clauses of the sentence ``words[a:b]`` that need a finite verb start: the
-    sentence itself, and after each complementizer "that" (tagged IN) that follows a verb
-    ("We show that networks with attention improve ...")."""
-    return [a] + [k + 1 for k in range(a + 1, b - 1) if words[k].lower() == "that" and tags[k] == "IN"
-                  and tags[k - 1].startswith("VB")]
+def _singular_subject_verbs(words: list[str], tags: list, a: int, b: int, tagger: AveragedPerceptronTagger) -> None:
+    """Retag as VBZ a plural noun that ends a noun phrase opened by a singular determiner ("a",
+    "an", "each", "every", "this", "another") after a singular noun, when it is a verb's -s
+    form: "A sourdough starter ferments/NNS flour/VBP ..." cannot have the plural "ferments" as
+    its head, so "ferments" is the verb, whatever the tagger made of the next word; the words
+    after it are tagged again. "a few grocery stores" (a quantifier between) is left alone."""
+    k = a
+    while k < b - 2:
+        if words[k].lower() not in _SINGULAR_DETERMINERS or tags[k] != "DT":
+            k += 1
+            continue
+        j = k + 1
+        while j < b and tags[j] in ("JJ", "NN", "NNP") and words[j].lower() not in _QUANTIFIERS:
+            j += 1
+        if (j < b - 1 and j > k + 1 and tags[j] == "NNS" and tags[j - 1] in ("NN", "NNP") and words[j].islower()
+                and tags[j + 1] not in _NOUN_TAGS and tags[j + 1] not in ("IN", "CC", "TO", ",", ".", ":")
+                and _verb_reading(words[j], "NNS") == "VBZ"):
+            tags[a:b] = [tag for _, tag in tagger.tag(words[a:b], given=[*tags[a:j], "VBZ"])]
+            return
+        k = j
+
+
+def _clauses(words: list[str], tags: list, a: int, b: int) -> list[tuple[int, int, bool]]:
+    """The clauses of the sentence ``words[a:b]`` that need a finite verb, as ``(start, end,
+    relative)``: the sentence is cut
+
+    - after the comma that closes a fronted subordinate clause with a finite verb ("Once the
+      network is up, the scheduler places pods ..."),
+    - before a coordinating "but", "yet" or "whereas" followed by a new subject (a determiner
+      or pronoun: "..., but a leaf stores energy"), and before "and" or "or" followed by one
+      when what follows has a finite verb of its own (coordinated clauses, "... nodes and the
+      kubelet starts ..."), so that each part needs its own verb;
+
+    and within each part a clause also starts after a complementizer "that" (tagged IN) that
+    follows a verb ("We show that networks with attention improve ..."), and after a relative
+    "that" or "which" that follows a noun and is followed by a subject ("the ports that the
+    control plane needs"; ``relative``: its verb may end the clause).
+    """
+    cuts = [a]
+    subordinate = words[a].lower() in _SUBORDINATORS
+    for k in range(a + 1, b - 1):
+        word, nxt = words[k].lower(), tags[k + 1]
+        if subordinate and word == "," and any(t in _FINITE for t in tags[cuts[-1] : k]):
+            cuts.append(k + 1)
+            subordinate = False
+        elif tags[k] == "CC" and nxt in _SUBJECT_STARTS and (
+            word in _CLAUSE_CONJUNCTIONS
+            or (word in ("and", "or") and any(t in _FINITE for t in tags[k + 1 : b]))
+        ):
+            cuts.append(k + 1)
+    cuts.append(b)
+    clauses = []
+    for start, end in zip(cuts, cuts[1:]):
+        clauses.append((start, end, False))
+        for k in range(start + 1, end - 1):
+            word = words[k].lower()
+            if word == "that" and tags[k] == "IN" and tags[k - 1].startswith("VB"):
+                clauses.append((k + 1, end, False))
+            elif word in ("that", "which") and tags[k - 1] in _NOUN_TAGS and tags[k + 1] in _SUBJECT_STARTS:
+                clauses.append((k + 1, end, True))
+    return clauses
 
 
 def _give_finite_verb(words: list[str], tags: list, a: int, b: int, starts_line: list[bool],
-                      tagger: AveragedPerceptronTagger) -> None:
-    """Give the sentence ``words[a:b]`` a finite verb if it has none.
+                      tagger: AveragedPerceptronTagger, relative: bool = False) -> None:
+    """Give the clause ``words[a:b]`` (see ``_clauses``) a finite verb if it has none.
 
     A greedy left-to-right tagger cannot see the tag after a word, and after a noun it takes
     a verb that is also a plural noun for one more noun of a compound ("A relational database
-    stores/NNS data", "Kubernetes schedules/NNS containers"). In a sentence without a finite
+    stores/NNS data", "Kubernetes schedules/NNS containers"). In a clause without a finite
     verb (VBZ, VBP, VBD, MD, or an imperative VB first; a capitalised first word tagged VBZ or
     VBP in a statement has no subject and is read as a name, "Kubernetes"), the first word
     that follows a noun, is followed by the start of an object or an adverb (determiner,
-    pronoun, number, adjective, noun, adverb, or a participle before a noun) and that
-    LemmInflect knows as a verb form becomes the verb: a plural noun that is a verb's -s form
-    VBZ, a singular noun after a plural noun that is a verb's base form VBP; the words after it
-    are tagged again. (Choosing instead the word whose new tagging the model scores highest
-    got 3 of 57 test sentences wrong, the first word 1: "Security teams/VBZ monitor".)
-    Only sentences of 5+ tokens that end in . ! or ?, so that headings and short fragments
+    pronoun, number, adjective, noun, adverb, or a participle before a noun; in a relative
+    clause also the clause's end) and that LemmInflect knows as a verb form becomes the verb:
+    a plural noun that is a verb's -s form VBZ, a singular noun after a plural noun that is a
+    verb's base form VBP; the words after it are tagged again. A clause without a finite verb
+    that starts with a participle that is also a base form ("run", "set", "put") before its
+    object is an imperative: that word becomes VB. (Choosing instead the word
+    whose new tagging the model scores highest got 3 of 57 test sentences wrong, the first
+    word 1: "Security teams/VBZ monitor".) Only in sentences of 5+ tokens that end in . ! ? or
+    ; (the caller checks), and clauses of 4+ tokens, so that headings and short fragments
     ("Neural networks again.") keep their nouns; a verbless list item ("Breathtaking views and
     fabulous accommodation.") has no such word.
     """
-    if b - a < 5 or words[b - 1] not in (".", "!", "?") or tags[a] == "VB":
+    if b - a < 4 or tags[a] == "VB":
         return
     finite = [k for k in range(a, b) if tags[k] in _FINITE]
     first = tags[a]
+    if not finite and first in ("VBN", "VBD") and _is_base_form(words[a].lower()) and tags[a + 1] in _IMPERATIVE_OBJECTS:
+        # an imperative whose verb has one form for base and participle ("; run kubeadm join ...")
+        tags[a:b] = [tag for _, tag in tagger.tag(words[a:b], given=["VB"])]
+        return
     if finite == [a] and first in ("VBZ", "VBP") and words[b - 1] != "?" and words[a][:1].isupper() \
             and words[a].lower() not in _AUXILIARIES:
         tags[a] = "NNP"  # a capitalised first word taken for a verb, with no subject before it
     elif finite:
         return
-    for k in range(a + 1, b - 2):
+    last = b - 1 if relative else b - 2
+    for k in range(a + 1, last):
         if tags[k - 1] not in _SUBJECT_ENDS or starts_line[k] or not words[k].isalpha() or not words[k].islower():
             continue
         after = tags[k + 1]
-        if after not in _VERB_FOLLOWERS and not (after == "VBG" and tags[k + 2] in _NOUN_TAGS):
+        ends = relative and (k + 1 == b or words[k + 1] in _CLAUSE_ENDS or words[k + 1] == ",")
+        if after not in _VERB_FOLLOWERS and not ends and not (after == "VBG" and tags[k + 2] in _NOUN_TAGS):
             continue
         target = _verb_reading(words[k], tags[k])
         # a base form agrees with a plural subject: a plural noun or a coordination before it

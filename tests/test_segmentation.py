@@ -390,6 +390,34 @@ def test_third_person_verbs_between_subject_and_object_are_verbs(text: str, tags
 @pytest.mark.parametrize(
     ("text", "tags"),
     [
+        # the main clause after a fronted subordinate clause that has its own verb
+        ("Once the network is up, the scheduler places pods on the nodes.",
+         "IN DT NN VBZ RB , DT NN VBZ NNS IN DT NNS ."),
+        # a second clause after "but" with a new subject
+        ("A database stores data in tables, but a leaf stores energy in starch.",
+         "DT NN VBZ NNS IN NNS , CC DT NN VBZ NN IN NN ."),
+        # coordinated clauses: the second has its verb, the first gets one
+        ("The scheduler places pods on nodes and the kubelet starts their containers.",
+         "DT NN VBZ NNS IN NNS CC DT NN VBZ PRP$ NNS ."),
+        # an object relative clause ends in its verb
+        ("Open the ports that the control plane needs.", "VB DT NNS IN DT NN NN VBZ ."),
+        # "a" cannot open a phrase whose head is plural: "ferments" is the verb, not "flour"
+        ("A sourdough starter ferments flour and water.", "DT NN NN VBZ NN CC NN ."),
+        ("A few grocery stores sell flour in bulk.", "DT JJ NN NNS VBP NN IN NN ."),
+        # an imperative after a semicolon, its verb one form for base and participle
+        ("The command prints a token; run the join command with it.",
+         "DT NN VBZ DT NN , VB DT NN NN IN PRP ."),
+    ],
+)
+def test_every_clause_gets_its_verb(text: str, tags: str) -> None:
+    """The finite-verb rule clause by clause (``segmentation._clauses``), the singular
+    determiner rule and imperatives: everyday sentences whose verbs the tagger took for nouns."""
+    assert " ".join(t.pos for t in segment(text)) == tags
+
+
+@pytest.mark.parametrize(
+    ("text", "tags"),
+    [
         ("Improved cache stores.", "VBN NN NNS ."),  # a list item: fewer than 5 tokens
         ("Release notes and known issues.", "NNP NNS CC VBN NNS ."),  # no verb reading fits before "and"
         ("Search results for data stores in tables", "NN NNS IN NN NNS IN NNS"),  # a heading: no final period
