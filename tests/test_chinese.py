@@ -124,6 +124,14 @@ def test_a_verb_is_not_glued_to_the_name_it_takes_or_that_takes_it() -> None:
     assert [p for p, _ in candidates("基于Radon变换的方法")] == ["Radon", "方法"]
 
 
+def test_a_common_verb_between_nouns_is_a_predicate_not_part_of_a_compound() -> None:
+    # 减少 and 支持 are predicates between subject and object; rare verbs stay in compounds
+    assert [p for p, _ in candidates("系统可以帮助医生减少漏诊。")] == ["系统", "医生"]
+    assert [p for p, _ in candidates("政府推出政策支持晶片设计。")] == ["政府", "政策", "晶片", "晶片设计", "设计"]
+    assert "电压暂降检测方法" not in [p for p, _ in candidates("电压暂降检测方法")]  # 3 words at most
+    assert "电压暂降检测" in [p for p, _ in candidates("电压暂降检测方法")]
+
+
 def test_full_width_latin_is_a_term_matched_with_its_half_width_form() -> None:
     text = "用ＰＹＴＨＯＮ與ＴＦ－ＩＤＦ"
     assert tokens(text)[1:] == [
