@@ -653,6 +653,21 @@ def _clauses(words: list[str], tags: list, a: int, b: int) -> list[tuple[int, in
     return clauses
 
 
+def _imperative_series(words: list[str], tags: list, a: int, b: int) -> None:
+    """In an imperative clause (its first word VB), the next imperatives of a comma series are
+    verbs too: a word right after a comma that is a verb's base form and no adjective, tagged
+    JJ before a noun or NN before a determiner or possessive ("install a runtime, disable/JJ
+    swap, and open the ports"), becomes VB."""
+    for k in range(a + 1, b - 1):
+        if words[k - 1] != "," or not words[k].isalpha() or not words[k].islower():
+            continue
+        after = tags[k + 1]
+        takes_object = (tags[k] == "JJ" and after in _NOUN_TAGS | {"DT", "PRP$", "JJ"}) or (
+            tags[k] == "NN" and after in ("DT", "PRP$"))
+        if takes_object and _verb_reading(words[k], "JJ" if tags[k] == "JJ" else "NN"):
+            tags[k] = "VB"
+
+
 def _give_finite_verb(words: list[str], tags: list, a: int, b: int, starts_line: list[bool],
                       tagger: AveragedPerceptronTagger, relative: bool = False) -> None:
     """Give the clause ``words[a:b]`` (see ``_clauses``) a finite verb if it has none.
@@ -666,7 +681,8 @@ def _give_finite_verb(words: list[str], tags: list, a: int, b: int, starts_line:
     pronoun, number, adjective, noun, adverb, or a participle before a noun; in a relative
     clause also the clause's end) and that LemmInflect knows as a verb form becomes the verb:
     a plural noun that is a verb's -s form VBZ, a singular noun after a plural noun that is a
-    verb's base form VBP; the words after it are tagged again. A clause without a finite verb
+    verb's base form VBP; the words after it are tagged again. In an imperative clause the
+    later imperatives of a comma series become VB (``_imperative_series``). A clause without a finite verb
     that starts with a participle that is also a base form ("run", "set", "put") before its
     object is an imperative: that word becomes VB. (Choosing instead the word
     whose new tagging the model scores highest got 3 of 57 test sentences wrong, the first
@@ -675,7 +691,10 @@ def _give_finite_verb(words: list[str], tags: list, a: int, b: int, starts_line:
     ("Neural networks again.") keep their nouns; a verbless list item ("Breathtaking views and
     fabulous accommodation.") has no such word.
     """
-    if b - a < 4 or tags[a] == "VB":
+    if b - a < 4:
+        return
+    if tags[a] == "VB":
+        _imperative_series(words, tags, a, b)
         return
     finite = [k for k in range(a, b) if tags[k] in _FINITE]
     first = tags[a]

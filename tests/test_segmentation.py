@@ -404,6 +404,10 @@ def test_third_person_verbs_between_subject_and_object_are_verbs(text: str, tags
         # "a" cannot open a phrase whose head is plural: "ferments" is the verb, not "flour"
         ("A sourdough starter ferments flour and water.", "DT NN NN VBZ NN CC NN ."),
         ("A few grocery stores sell flour in bulk.", "DT JJ NN NNS VBP NN IN NN ."),
+        # the later imperatives of a comma series
+        ("Install a runtime on every node, disable swap, and open the ports.",
+         "VB DT NN IN DT NN , VB NN , CC VB DT NNS ."),
+        ("Buy apples, milk and bread.", "VB NNS , NN CC NN ."),
         # an imperative after a semicolon, its verb one form for base and participle
         ("The command prints a token; run the join command with it.",
          "DT NN VBZ DT NN , VB DT NN NN IN PRP ."),
