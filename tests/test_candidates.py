@@ -29,16 +29,29 @@ def noun_phrases(text: str, max_words: int = 3, stopwords=STOP, tokens=None) -> 
 candidates = noun_phrases
 
 
+@pytest.mark.parametrize(
+    ("text", "phrases"),
+    [
+        ("The company sells new 4G modems in Europe.", ["company", "4G modems", "Europe"]),
+        ("The proposed method beats previous state-of-the-art results.", ["method", "state-of-the-art results"]),
+        ("She moved to New York last year.", ["New York", "last year"]),  # a name keeps its "New"
+        ("Our new data sets need less memory.", ["data sets", "memory"]),
+    ],
+)
+def test_an_adjective_that_says_nothing_of_a_topic_is_no_part_of_a_phrase(text: str, phrases: list[str]) -> None:
+    assert [c.phrase for c in extract_candidates(text, segment(text), STOP)] == phrases
+
+
 def test_first_token_index_of_each_candidate() -> None:
     text = "We propose a new method for keyphrase extraction from scientific articles."
     got = [(c.phrase, c.first_token) for c in extract_candidates(text, segment(text), STOP)]
-    assert got == [("new method", 3), ("keyphrase extraction", 6), ("scientific articles", 9)]
+    assert got == [("method", 4), ("keyphrase extraction", 6), ("scientific articles", 9)]
 
 
 def test_english_noun_phrases_of_a_known_sentence() -> None:
     text = "We propose a new method for keyphrase extraction from scientific articles, using 3 encoders."
     assert candidates(text) == [
-        ("new method", [(13, 23)]),
+        ("method", [(17, 23)]),  # "new" says nothing of the topic
         ("keyphrase extraction", [(28, 48)]),
         ("scientific articles", [(54, 73)]),
         ("encoders", [(83, 91)]),
@@ -114,7 +127,7 @@ def test_line_breaks_inside_a_phrase_become_one_space() -> None:
     # a line of 40 columns or more followed by one in lowercase goes on (layout.phrase_breaks);
     # a shorter line (once "We study keyphrase\nextraction") may as well be a list item or title
     text = "We describe a new method for automatic keyphrase\nextraction in this paper."
-    assert candidates(text) == [("new method", [(14, 24)]), ("automatic keyphrase extraction", [(29, 59)]), ("paper", [(68, 73)])]
+    assert candidates(text) == [("method", [(18, 24)]), ("automatic keyphrase extraction", [(29, 59)]), ("paper", [(68, 73)])]
 
 
 # --- issue "Candidates a person would pick": one class of fault per test --------------------
@@ -150,7 +163,7 @@ def test_a_hard_wrapped_phrase_stays_one_candidate_and_a_wrapped_title_ends_at_i
         ("Hybrid Control Techniques", [(0, 25)]), ("Video Server Clusters", [(30, 51)]), ("ABSTRACT", [(52, 60)]),
         ("challenging problem", [(63, 82)]), ("researchers", [(92, 103)]), ("developers", [(108, 118)]),
         ("distributed real-time", [(122, 143)]), ("DRE", [(158, 161)]), ("systems", [(163, 170)]),
-        ("effective adaptive resource management", [(200, 238)]), ("end-to-end quality", [(257, 275)]),
+        ("adaptive resource management", [(210, 238)]), ("end-to-end quality", [(257, 275)]),
         ("service requirements", [(279, 299)]), ("Hybrid Adaptive Resource-management Middleware", [(322, 368)]),
         ("HyARM", [(370, 375)]), ("workloads", [(393, 402)]),
     ]
@@ -163,7 +176,7 @@ def test_a_hard_wrapped_phrase_stays_one_candidate_and_a_wrapped_title_ends_at_i
         ("The app doesn’t track location data.", ["app", "location data"]),
         ("We don’t share users’ data.", ["users", "data"]),
         ("COUNCIL APPROVES NEW BUDGET\nThe city council cut the school budget.",
-         ["COUNCIL", "NEW BUDGET", "city council", "school budget"]),
+         ["COUNCIL", "BUDGET", "city council", "school budget"]),
         ("5G networks need C++ and C# code on .NET servers in the U.S. and HTTP/2 support.",
          ["5G networks", "C++", "C# code", ".NET servers", "U.S.", "HTTP/2 support"]),
         ("We upgraded to Python 3.12 last year.", ["Python 3.12", "last year"]),

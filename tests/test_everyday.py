@@ -31,7 +31,7 @@ def english(minilm_dir) -> KeywordExtractor:
     [
         ("howto.txt", ["Kubernetes cluster", "kubeadm init", "pod network add-on", "scheduler", "control plane"]),
         ("recipe.txt", ["sourdough bread", "sourdough starter", "loaf", "lactic acid bacteria", "dough"]),
-        ("news.txt", ["new bike lanes downtown", "city council", "Harbor Avenue", "Cycling advocates", "parking"]),
+        ("news.txt", ["bike lanes downtown", "city council", "Harbor Avenue", "Cycling advocates", "parking"]),
         ("science.txt", ["photosynthesis", "carbon dioxide", "Calvin cycle", "chloroplasts", "chlorophyll"]),
         ("fastcache.md", ["fastcache", "Python web services", "small caching library", "hot objects", "Redis"]),
     ],
