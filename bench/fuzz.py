@@ -16,7 +16,8 @@ Reported: inputs, crashes (an exception out of ``extract_batch``; the batch is t
 input by input to name the culprits, written with their tracebacks to ``--failures``), and
 malformed keyphrases: a span outside the text or empty after stripping, an occurrence that is
 not the keyphrase up to whitespace, case and an inflected head noun (the rule of
-``tests/conftest.same_phrase``; for markup, after ``markup.extract_text``, for Markdown after its
+``tests/conftest.same_phrase``; for markup, after ``markup.extract_text``, for plain text after
+its character references are decoded, for Markdown after its
 emphasis markers too), a phrase that is empty
 or not stripped, a non-finite score, more than ``top_n`` keyphrases; and, apart, repeated phrases
 (two keyphrases of one text with the same display form) and nested pairs (two keyphrases of one
@@ -211,6 +212,7 @@ def malformed(text: str, keywords, top_n: int, fmt: str) -> list[str]:
     """What is wrong with the keyphrases of ``text`` read as ``fmt`` (``documents.text_format``;
     empty list: nothing)."""
     from keyextract.markup import extract_text
+    from keyextract.textmap import decode_references
 
     problems = []
     if len(keywords) > top_n:
@@ -230,7 +232,9 @@ def malformed(text: str, keywords, top_n: int, fmt: str) -> list[str]:
             # markup: the span may hold tags and references between the words; Markdown: its markers too
             if fmt == "markdown":
                 occurrence = _MARKDOWN_MARKERS.sub("", occurrence)
-            if not same_phrase(occurrence, k.phrase) and not (fmt != "text" and same_phrase(extract_text(occurrence).text, k.phrase)):
+            # plain text: its character references are read decoded (``textmap.decode_references``)
+            shown = extract_text(occurrence).text if fmt != "text" else getattr(decode_references(occurrence), "text", occurrence)
+            if not same_phrase(occurrence, k.phrase) and not same_phrase(shown, k.phrase):
                 problems.append(f"span {(s, e)} is {occurrence!r}, not {k.phrase!r}")
     return problems
 

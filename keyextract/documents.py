@@ -26,7 +26,7 @@ from .markdown import extract_text as extract_markdown
 from .markdown import looks_like_markdown
 from .markup import extract_text as extract_html
 from .markup import has_markup_prolog, looks_like_markup
-from .textmap import Extracted
+from .textmap import Extracted, decode_references
 from .types import PageSpan, Span
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -53,7 +53,9 @@ class Document:
         format: one of ``FORMATS``.
         encoding: the encoding a text file was decoded from; ``None`` for PDF and Word, and for
             text given as ``str``.
-        source_map: HTML/XML and Markdown: the map from ``text`` back to the markup.
+        source_map: HTML/XML and Markdown: the map from ``text`` back to the markup; plain
+            text with HTML character references (``&rsquo;``): the map back to the text as
+            given, whose references ``text`` holds decoded (``textmap.decode_references``).
         page_starts: PDF: where each page's text starts in ``text``.
     """
 
@@ -98,7 +100,9 @@ def text_document(text: str, markup: str = "auto", encoding: str | None = None) 
         raise ValueError(f"markup must be one of {MARKUP_MODES}, got {markup!r}")
     fmt = text_format(text) if markup == "auto" else {"none": "text"}.get(markup, markup)
     if fmt == "text":
-        return Document(text, "text", encoding)
+        # plain text copied from the web: its character references read as what they stand for
+        decoded = decode_references(text) if markup == "auto" else None
+        return Document(text if decoded is None else decoded.text, "text", encoding, decoded)
     extracted = extract_markdown(text) if fmt == "markdown" else extract_html(text)
     return Document(extracted.text, fmt, encoding, extracted)
 

@@ -12,6 +12,7 @@ such a text a phrase boundary.
 from __future__ import annotations
 
 import html
+import html.entities
 import re
 from array import array
 from bisect import bisect_right
@@ -24,6 +25,8 @@ _HTML_SPACE_RE = re.compile(r"[ \t\n\r\f]+")
 # What html.unescape would replace (its own pattern): character references and the like.
 _REFERENCE_RE = re.compile(r"&(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)")
 _CHUNK_RE = re.compile(_HTML_SPACE_RE.pattern + "|" + _REFERENCE_RE.pattern)
+# A character reference as plain text holds it: closed by ";" ("AT&T", "R&D;" are text).
+_PLAIN_REFERENCE_RE = re.compile(r"&(?:#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)")
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,45 @@ class TextBuilder:
 
     def result(self) -> Extracted:
         return Extracted("".join(self.parts), self.out, self.src_start, self.src_end, bytes(self.verbatim))
+
+
+def decode_references(text: str) -> Extracted | None:
+    """Plain ``text`` with its HTML character references decoded (``&lsquo;``, ``&#8217;``,
+    ``&amp;``: text copied from web pages and feeds holds them), everything else as it is;
+    ``None`` when it has none.
+
+    Only references closed by ``;`` count, named ones only if HTML5 defines them
+    (``html.entities.html5``; decoded with ``html.unescape``), so ``AT&T``, ``R&D`` and
+    ``&foo;`` stay text. A decoded reference maps back to the whole reference (``Extracted``).
+    """
+    out, src_start, src_end, verbatim = array("q"), array("q"), array("q"), bytearray()
+    parts: list[str] = []
+    length = pos = 0
+
+    def piece(s: str, start: int, end: int, as_written: bool) -> None:
+        nonlocal length
+        out.append(length)
+        src_start.append(start)
+        src_end.append(end)
+        verbatim.append(as_written)
+        parts.append(s)
+        length += len(s)
+
+    for m in _PLAIN_REFERENCE_RE.finditer(text):
+        ref = m.group()
+        if ref[1] != "#" and ref[1:] not in html.entities.html5:
+            continue
+        decoded = html.unescape(ref)
+        if m.start() > pos:
+            piece(text[pos : m.start()], pos, m.start(), True)
+        if decoded:
+            piece(decoded, m.start(), m.end(), False)
+        pos = m.end()
+    if not parts:
+        return None
+    if pos < len(text):
+        piece(text[pos:], pos, len(text), True)
+    return Extracted("".join(parts), out, src_start, src_end, bytes(verbatim))
 
 
 def mark_line_breaks(text: str, tokens: Sequence[Token]) -> list[Token]:

@@ -286,3 +286,35 @@ def test_stdin_over_the_limit(monkeypatch):
 
 def test_input_error_is_a_keyextract_error():
     assert issubclass(InputError, KeyextractError)
+
+
+# --- character references in plain text ---------------------------------------------------------
+
+WEB_COPY = "Movie review\n\n&lsquo;Miral&rsquo;: the caf&eacute; scenes &amp; Anton&#8217;s parents at AT&T and R&D; &foo;"
+
+
+def test_character_references_in_plain_text_are_read_decoded():
+    from keyextract.documents import text_document
+
+    doc = text_document(WEB_COPY)
+    assert doc.format == "text" and not doc.lines_are_blocks
+    assert doc.text == "Movie review\n\n‘Miral’: the café scenes & Anton’s parents at AT&T and R&D; &foo;"
+    # spans point at the references as written
+    i = doc.text.index("café scenes")
+    assert WEB_COPY[slice(*doc.span(i, i + len("café scenes")))] == "caf&eacute; scenes"
+    i = doc.text.index("Movie")
+    assert doc.span(i, i + 5) == (0, 5)
+    # as given: --markup none, and text without references
+    assert text_document(WEB_COPY, "none").text == WEB_COPY
+    assert text_document("AT&T and R&D; &foo;").source_map is None
+
+
+def test_character_references_are_no_keyphrases(en_model_dir):
+    from keyextract import KeywordExtractor
+
+    found = KeywordExtractor(en_model_dir, lang="en").extract(WEB_COPY, top_n=20)
+    phrases = {k.phrase for k in found}
+    assert not {p for p in phrases if any(w in p.lower() for w in ("lsquo", "rsquo", "amp", "8217", "eacute"))}
+    assert "café scenes" in phrases
+    (k,) = [k for k in found if k.phrase == "café scenes"]
+    assert [WEB_COPY[s:e] for s, e in k.spans] == ["caf&eacute; scenes"]
