@@ -252,7 +252,8 @@ def _phrases_in_run(run: list[Token], roles: list[str], max_words: int) -> Itera
     phrases made ``system`` a top keyphrase of a long paper (on the first 50 Nguyen2007 papers,
     counting only a noun's own occurrences lifted micro F1@10 from 24.9 to 29.1).
 
-    A Chinese run gives every sub-span of up to ``max_words`` words that ends in a noun, each
+    A Chinese run gives every sub-span of up to ``max_words`` words that ends in a noun (not
+    right before a one-character noun glued to it, ``_glued_character``), each
     ranked on its own: jieba splits compounds finely and Chinese keyphrases are often part of a
     longer noun run (on CSL this lifts the share of gold keyphrases among the candidates from
     37% to 55%). Untagged runs (no tagger available) yield all their n-grams of up to
@@ -265,7 +266,7 @@ def _phrases_in_run(run: list[Token], roles: list[str], max_words: int) -> Itera
         return
     if run[0].script == "zh":
         for j in range(1, len(run) + 1):
-            if roles[j - 1] == "noun":
+            if roles[j - 1] == "noun" and not (j < len(run) and _glued_character(run[j])):
                 for i in range(max(0, j - max_words), j):
                     # a compound verb counts as a noun only beside one (液体培养, not 详情请访问)
                     if run[i].pos not in ZH_SUFFIXES and any(_is_zh_noun(t) for t in run[i:j]):
@@ -286,6 +287,17 @@ def _phrases_in_run(run: list[Token], roles: list[str], max_words: int) -> Itera
                 yield i, j
     if end - begin == 1:
         yield begin, end
+
+
+def _glued_character(token: Token) -> bool:
+    """A one-character Chinese noun that jieba left beside the word before it: the end of a
+    word jieba did not know (``台積|電``, ``乌头|碱``, ``转动惯量|体``), so no phrase ends just
+    before it. On CSL dev (features replayed) dropping the phrases always followed by one gave
+    micro F1@5 21.59 -> 21.65, F1@10 19.56 -> 19.67."""
+    return len(token.text) == 1 and token.script == "zh" and token.pos in _GLUED_NOUNS and not token.break_before
+
+
+_GLUED_NOUNS = frozenset({"n", "ng", "nr", "nz"})
 
 
 def _names(run: list[Token], max_words: int) -> list[bool]:

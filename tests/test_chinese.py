@@ -132,6 +132,12 @@ def test_a_common_verb_between_nouns_is_a_predicate_not_part_of_a_compound() -> 
     assert "电压暂降检测" in [p for p, _ in candidates("电压暂降检测方法")]
 
 
+def test_no_phrase_cuts_a_word_jieba_split_off_its_last_character() -> None:
+    # jieba splits the name 台積電 as 台積|電 and the alkaloid 乌头碱 as 乌头|碱
+    assert [p for p, _ in candidates("晶圓代工龍頭台積電宣布擴產。")] == ["代工", "代工龍頭", "龍頭", "龍頭台積電", "台積電"]
+    assert [p for p, _ in candidates("新乌头碱的含量")] == ["新乌头碱", "乌头碱", "含量"]
+
+
 def test_full_width_latin_is_a_term_matched_with_its_half_width_form() -> None:
     text = "用ＰＹＴＨＯＮ與ＴＦ－ＩＤＦ"
     assert tokens(text)[1:] == [
