@@ -33,6 +33,11 @@ EN_PROPER_NOUNS = frozenset({"NNP", "NNPS"})
 # they started were gold, against 5-8% of all candidates, and dropping those candidates gave
 # micro F1@10: Inspec 34.50 -> 34.91, KDD 15.42 -> 15.57, WWW 12.28 -> 12.47, 500N 10.05 ->
 # 10.14, Nguyen2007 and SemEval-2010 unchanged. Tagged as names (NNP: "New York") they stay.
+# Dates are no topic: month and weekday names, capitalised and tagged as nouns, end a phrase.
+EN_CALENDAR_NAMES = frozenset({
+    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+    "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+})
 EN_GENERAL_ADJECTIVES = frozenset({
     "new", "recent", "novel", "different", "certain", "particular", "important", "significant",
     "main", "major", "current", "existing", "previous", "following", "possible", "useful", "good",
@@ -89,7 +94,8 @@ def _role(token: Token, stopwords: frozenset[str]) -> str:
             return "noun"
         return "break"
     if token.pos in EN_NOUNS:
-        return "noun"
+        calendar = token.text in EN_CALENDAR_NAMES or (token.text.endswith("days") and token.text[:-1] in EN_CALENDAR_NAMES)
+        return "break" if calendar else "noun"
     if token.pos in EN_ADJECTIVES:
         return "break" if (token.norm or token.text).lower() in EN_GENERAL_ADJECTIVES else "adj"
     return "break"

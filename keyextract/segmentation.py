@@ -193,6 +193,10 @@ _CLAUSE_ENDS = frozenset({".", "!", "?", ";"})
 _SUBORDINATORS = frozenset({"once", "when", "whenever", "if", "because", "although", "though", "while",
                             "after", "before", "since", "until", "unless", "whereas"})
 _CLAUSE_CONJUNCTIONS = frozenset({"but", "yet", "whereas"})
+_WH_OPENERS = frozenset({"how", "why", "whether", "where", "when"})
+# Subordinators that open a clause wherever they stand ("... events when the residual exceeds a threshold").
+_CLAUSE_OPENERS = frozenset({"when", "whenever", "where", "whether", "if", "because", "although", "though", "while",
+                             "unless", "whereas"})
 # What follows an imperative verb: its object (or a particle, "set up").
 _IMPERATIVE_OBJECTS = frozenset({"DT", "PRP", "PRP$", "CD", "JJ", "NN", "NNS", "NNP", "NNPS", "RP"})
 _SINGULAR_DETERMINERS = frozenset({"a", "an", "each", "every", "this", "another"})
@@ -522,6 +526,7 @@ def _segment_english(text: str, start: int, end: int, breaks: Sequence[int] = ()
                     _singular_subject_verbs(words, tags, a, b, tagger)
                     for start, end, relative in _clauses(words, tags, a, b):
                         _give_finite_verb(words, tags, start, end, starts_line, tagger, relative)
+                    _coordinated_verbs(words, tags, a, b, tagger)
     tokens: list[Token] = []
     for k, ((s, e, _, kind), norm, tag) in enumerate(zip(raw, norms, tags)):
         word = text[s:e]
@@ -623,8 +628,11 @@ def _clauses(words: list[str], tags: list, a: int, b: int) -> list[tuple[int, in
       when what follows has a finite verb of its own (coordinated clauses, "... nodes and the
       kubelet starts ..."), so that each part needs its own verb;
 
-    and within each part a clause also starts after a complementizer "that" (tagged IN) that
-    follows a verb ("We show that networks with attention improve ..."), and after a relative
+    and within each part a clause also starts after a complementizer "that" (tagged IN) or a
+    "how", "why", "whether", "where", "when" that follows a verb ("We show that networks with
+    attention improve ...", "We investigate how meltwater drainage controls ..."), after a
+    subordinator wherever it stands ("... events when the residual exceeds a threshold"), and
+    after a relative
     "that" or "which" that follows a noun and is followed by a subject ("the ports that the
     control plane needs"; ``relative``: its verb may end the clause).
     """
@@ -646,7 +654,9 @@ def _clauses(words: list[str], tags: list, a: int, b: int) -> list[tuple[int, in
         clauses.append((start, end, False))
         for k in range(start + 1, end - 1):
             word = words[k].lower()
-            if word == "that" and tags[k] == "IN" and tags[k - 1].startswith("VB"):
+            if (word == "that" and tags[k] == "IN" or word in _WH_OPENERS) and tags[k - 1].startswith("VB"):
+                clauses.append((k + 1, end, False))
+            elif word in _CLAUSE_OPENERS and tags[k] in ("IN", "WRB"):
                 clauses.append((k + 1, end, False))
             elif word in ("that", "which") and tags[k - 1] in _NOUN_TAGS and tags[k + 1] in _SUBJECT_STARTS:
                 clauses.append((k + 1, end, True))
@@ -666,6 +676,31 @@ def _imperative_series(words: list[str], tags: list, a: int, b: int) -> None:
             tags[k] == "NN" and after in ("DT", "PRP$"))
         if takes_object and _verb_reading(words[k], "JJ" if tags[k] == "JJ" else "NN"):
             tags[k] = "VB"
+
+
+def _coordinated_verbs(words: list[str], tags: list, a: int, b: int, tagger: AveragedPerceptronTagger) -> None:
+    """Verbs coordinated with a verb, taken for plural nouns, become VBZ (the words after each
+    are tagged again):
+
+    - before "and"/"or" and a VBZ, after a noun, with no finite verb before it in the sentence
+      (its subject's verb): "melt accelerates/NNS or decelerates/VBZ ice flow";
+    - the last item of a series of predicates, right after "and"/"or" or a comma, when another
+      VBZ of the sentence stands right after a comma: "It fits models, predicts/VBZ water times,
+      and flags/NNS storm surge events". A list of nouns ("cables, plugs, and stores") has no
+      such VBZ and is left alone.
+
+    Each word must be a verb's -s form (LemmInflect) followed by the start of an object.
+    """
+    series = any(tags[k] == "VBZ" and words[k - 1] == "," for k in range(a + 1, b))
+    for k in range(a + 1, b - 2):
+        if tags[k] != "NNS" or not words[k].islower() or _verb_reading(words[k], "NNS") != "VBZ":
+            continue
+        before_verb = (tags[k - 1] in _NOUN_TAGS and words[k + 1].lower() in ("and", "or") and tags[k + 2] == "VBZ"
+                       and not any(t in _FINITE for t in tags[a:k]))
+        in_series = series and (words[k - 1] == "," or (words[k - 1].lower() in ("and", "or") and tags[k - 2] in (",", "CC")
+                                                          or words[k - 1].lower() in ("and", "or") and words[k - 2] == ","))
+        if before_verb or (in_series and tags[k + 1] in _VERB_FOLLOWERS):
+            tags[k:b] = [tag for _, tag in tagger.tag(words[a:b], given=[*tags[a:k], "VBZ"])][k - a :]
 
 
 def _give_finite_verb(words: list[str], tags: list, a: int, b: int, starts_line: list[bool],

@@ -35,10 +35,13 @@ candidates = noun_phrases
         ("The company sells new 4G modems in Europe.", ["company", "4G modems", "Europe"]),
         ("The proposed method beats previous state-of-the-art results.", ["method", "state-of-the-art results"]),
         ("She moved to New York last year.", ["New York", "last year"]),  # a name keeps its "New"
+        # dates are no topic either
+        ("Construction starts in March and ends in September 2025.", ["Construction"]),
+        ("Ridership rose on Mondays and Sunday mornings.", ["Ridership", "mornings"]),
         ("Our new data sets need less memory.", ["data sets", "memory"]),
     ],
 )
-def test_an_adjective_that_says_nothing_of_a_topic_is_no_part_of_a_phrase(text: str, phrases: list[str]) -> None:
+def test_adjectives_and_dates_that_say_nothing_of_a_topic_are_no_part_of_a_phrase(text: str, phrases: list[str]) -> None:
     assert [c.phrase for c in extract_candidates(text, segment(text), STOP)] == phrases
 
 

@@ -408,6 +408,17 @@ def test_third_person_verbs_between_subject_and_object_are_verbs(text: str, tags
         ("Install a runtime on every node, disable swap, and open the ports.",
          "VB DT NN IN DT NN , VB NN , CC VB DT NNS ."),
         ("Buy apples, milk and bread.", "VB NNS , NN CC NN ."),
+        # a clause after "how" (and when, whether ...), coordinated verbs, a series of predicates
+        ("We investigate how meltwater drainage controls seasonal ice velocity.",
+         "PRP VBP WRB JJ NN VBZ JJ NN NN ."),
+        ("Whether surface melt accelerates or decelerates ice flow depends on the drainage system.",
+         "IN NN NN VBZ CC VBZ NN NN VBZ IN DT NN NN ."),
+        ("It fits harmonic models to tide levels, predicts water times, and flags storm surge events.",
+         "PRP VBZ JJ NNS TO NN NNS , VBZ NN NNS , CC VBZ NN NN NNS ."),
+        # nouns in a list, and a noun before "and" whose sentence has its verb, stay nouns
+        ("The kit contains cables, plugs, and stores for spare parts.",
+         "DT NN VBZ NNS , NNS , CC NNS IN JJ NNS ."),
+        ("Mr. Wolf owns 75,000 UAL shares and has options.", "NNP NNP VBZ CD NNP NNS CC VBZ NNS ."),
         # an imperative after a semicolon, its verb one form for base and participle
         ("The command prints a token; run the join command with it.",
          "DT NN VBZ DT NN , VB DT NN NN IN PRP ."),
