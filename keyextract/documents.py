@@ -217,6 +217,8 @@ def read_document(path: str, *, markup: str = "auto", max_bytes: int = DEFAULT_M
                 data = fh.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise InputError(f"{name}: larger than the {_size(max_bytes)} limit; split it or raise --max-mb")
+    if not data:
+        raise InputError(f"{name}: empty file (0 bytes)")
     binary = _binary_format(data, suffix, name)
     if binary == "pdf":
         from .pdf import read_pdf

@@ -233,7 +233,7 @@ def test_chinese_utf8_and_gbk(zh_model_dir, tmp_path, cli):
 
 
 BAD_INPUTS = {
-    "empty": (b"", "empty document"),
+    "empty": (b"", "empty file (0 bytes)"),
     "whitespace": (b"  \n\t \r\n", "empty document"),
     "binary": (b"\x7fELF\x02\x01\x01\x00\x00\x00" + bytes(range(256)), "binary file (contains NUL bytes)"),
     "latin1": ("Le café est très bon, déjà vu à la maison.\n".encode("latin-1"), "not UTF-8"),
@@ -304,7 +304,7 @@ def test_read_error_on_special_file(en_model_dir, cli):
 
 def test_stdin_empty(en_model_dir, cli):
     proc = cli("-", "--model", en_model_dir, input="")
-    assert one_line_error(proc, 1) == "keyextract: error: <stdin>: empty document (nothing but whitespace)"
+    assert one_line_error(proc, 1) == "keyextract: error: <stdin>: empty file (0 bytes)"
 
 
 def test_one_bad_file_among_good_ones(en_model_dir, en_doc, en_doc_2, tmp_path, cli):

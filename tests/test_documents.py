@@ -174,13 +174,21 @@ def test_read_binary_file_is_refused(tmp_path):
         read_document(path)
 
 
-@pytest.mark.parametrize("data", [b"", b"   \n\t\r\n  ", codecs.BOM_UTF8, "\u3000\n".encode("utf-8")])
+@pytest.mark.parametrize("data", [b"   \n\t\r\n  ", codecs.BOM_UTF8, "\u3000\n".encode("utf-8")])
 def test_empty_or_whitespace_file_is_refused(tmp_path, data):
     path = write(tmp_path, data)
     with pytest.raises(InputError) as info:
         read_document(path)
     assert str(info.value) == f"{path}: empty document (nothing but whitespace)"
-    assert "empty" in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["empty.txt", "empty.pdf", "empty.docx", "empty.md"])
+def test_a_file_of_0_bytes_is_empty_whatever_its_name(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(b"")
+    with pytest.raises(InputError) as info:
+        read_document(str(path))
+    assert str(info.value) == f"{path}: empty file (0 bytes)"
 
 
 def test_directory_is_refused(tmp_path):
