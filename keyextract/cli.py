@@ -131,7 +131,8 @@ def add_extraction_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quantize", action="store_true", help="int8 dynamic quantization of the encoder (CPU): faster")
     parser.add_argument("--markup", choices=MARKUP_MODES, default="auto",
                         help="how text is read: auto (default: files named .html/.htm/.xhtml/.xml as HTML/XML, "
-                        ".md/.markdown as Markdown, other files and table rows by content), html, markdown, or none (plain text); "
+                        ".md/.markdown as Markdown, other files and table rows by content; plain text with its &rsquo;-style "
+                        "references decoded), html, markdown, or none (plain text as given); "
                         "PDF and Word files are recognised whatever it says")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="no progress bars and no notes on stderr (errors and warnings are still printed)")
