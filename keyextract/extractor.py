@@ -157,7 +157,8 @@ class KeywordExtractor:
         markup: how a ``str`` is read: ``"auto"`` as HTML/XML or Markdown when its content
             says so (``documents.text_format``), ``"html"`` always as HTML/XML, ``"markdown"``
             always as Markdown, ``"none"`` as plain text exactly as given (with ``"auto"``, plain
-            text has its HTML character references decoded: ``textmap.decode_references``). Markup is turned into text first
+            text has its HTML character references decoded: ``textmap.decode_references``).
+            Markup is turned into text first
             (``markup.extract_text``: tags, comments, scripts and styles dropped, references
             decoded; ``markdown.extract_text``: code, URLs and markers dropped; each block a
             line of its own); keyphrases are found in that text and shown as it reads, and
