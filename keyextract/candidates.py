@@ -94,7 +94,8 @@ def _role(token: Token, stopwords: frozenset[str]) -> str:
             return "noun"
         return "break"
     if token.pos in EN_NOUNS:
-        calendar = token.text in EN_CALENDAR_NAMES or (token.text.endswith("days") and token.text[:-1] in EN_CALENDAR_NAMES)
+        word = token.text
+        calendar = word in EN_CALENDAR_NAMES or (word.endswith("days") and word[:-1] in EN_CALENDAR_NAMES)
         return "break" if calendar else "noun"
     if token.pos in EN_ADJECTIVES:
         return "break" if (token.norm or token.text).lower() in EN_GENERAL_ADJECTIVES else "adj"
