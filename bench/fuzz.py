@@ -248,14 +248,22 @@ def malformed(text: str, keywords, top_n: int, fmt: str) -> list[str]:
     return problems
 
 
-def nested_pairs(keywords) -> list[tuple[str, str]]:
+def nested_pairs(keywords, text: str = "") -> list[tuple[str, str]]:
     """Pairs of keyphrases of one list of which one is the other or lies inside it, as a reader
-    sees it: case-folded words (English nouns lemmatized) or Chinese characters
-    (``ranking.nesting_units`` of the phrase as shown)."""
+    sees it: case-folded words or Chinese characters (``ranking.nesting_units`` of the phrase
+    as shown), English nouns lemmatized; in a text of another language (``text``'s, detected)
+    words of four letters or more without one final ``s`` (``agredidos``, ``agredido``), since
+    the English lemmatizer would make ``os`` of Portuguese ``os``."""
     from keyextract.candidates import noun_lemma
+    from keyextract.languages import detect_language, handled_language
     from keyextract.ranking import nesting_units
 
-    units = [nesting_units(" ".join(k.phrase.split()).casefold(), noun_lemma) for k in keywords]
+    if handled_language(detect_language(text)) in ("en", "zh"):
+        form = noun_lemma
+    else:
+        def form(word: str) -> str:
+            return word[:-1] if len(word) >= 4 and word.endswith("s") else word
+    units = [nesting_units(" ".join(k.phrase.split()).casefold(), form) for k in keywords]
     pairs = []
     for a in range(len(units)):
         for b in range(len(units)):
@@ -291,7 +299,7 @@ def run(extractor, inputs: list[str], batches: list[int], failures: list[dict], 
         for j, (text, keywords) in enumerate(zip(batch, results)):
             keyphrases += len(keywords)
             repeated += len(keywords) - len({k.phrase for k in keywords})
-            pairs = nested_pairs(keywords)
+            pairs = nested_pairs(keywords, text)
             nested += len(pairs)
             if pairs:
                 failures.append({"mode": mode, "input": i + j, "text": text, "nested": pairs})

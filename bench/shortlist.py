@@ -95,6 +95,7 @@ def replay_data(extractor, records: list[dict]) -> list[dict | None]:
                 "vectors": vectors,
                 "doc_vector": enc.doc_vector,
                 "groups": [c.groups for c in doc.candidates],
+                "keys": [c.key for c in doc.candidates],
                 "spans": [c.spans for c in doc.candidates],
                 "phrase_positions": np.array(
                     [len(ids) + special for ids in encoder.tokenizer(phrases, add_special_tokens=False)["input_ids"]]
@@ -106,13 +107,18 @@ def replay_data(extractor, records: list[dict]) -> list[dict | None]:
 
 def ranked(d: dict, encoded: np.ndarray, top: int, diversity: float) -> list[str]:
     """The keyphrases of ``KeywordExtractor._rank`` when the candidates ``encoded`` are encoded alone."""
-    from keyextract.ranking import contest_winners, mmr, nested_pairs
+    from keyextract.candidates import noun_lemma
+    from keyextract.languages import handled_language, word_reading
+    from keyextract.ranking import contest_winners, mmr, nesting_units
 
     idx = np.sort(np.asarray(encoded, dtype=np.int64))
     relevance = d["isolated"][idx] + d["prior"][idx]
-    idx = idx[contest_winners(relevance, [d["groups"][i] for i in idx])]
-    nested = nested_pairs([d["spans"][i] for i in idx]) if d["lang"] != "en" else None
-    picks = mmr(d["doc_vector"], d["vectors"][idx], top, diversity, d["prior"][idx], nested)
+    winners = contest_winners(relevance, [d["groups"][i] for i in idx])
+    idx, relevance = idx[winners], relevance[winners]
+    handled = handled_language(d["lang"])
+    form = noun_lemma if handled in ("en", "zh") else word_reading(handled or "")
+    units = [nesting_units(d["keys"][i], form) for i in idx]
+    picks = mmr(relevance, d["vectors"][idx], top, diversity, units, False, [d["spans"][i] for i in idx])
     return [d["phrases"][idx[i]] for i, _ in picks]
 
 

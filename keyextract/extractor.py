@@ -15,7 +15,9 @@ import numpy as np
 from .candidates import display_form, extract_candidates, noun_lemma, untagged_candidates
 from .chinese import UserDictEntry, load_user_dict
 from .documents import MARKUP_MODES, Document, text_document
-from .languages import UNTAGGED, detect_language, handled_language, language_note, validate_lang, word_lemmatizer
+from .languages import (
+    UNTAGGED, detect_language, handled_language, language_note, validate_lang, word_lemmatizer, word_reading,
+)
 from .progress import notes_beside_bars, progress_bar, stage_bar, stage_status
 from .ranking import (
     ATTENTION_WEIGHT, attention_prior, contest_winners, cosines, frequency_prior, length_offsets, mmr, nesting_units,
@@ -502,7 +504,8 @@ class KeywordExtractor:
             kept = [c for c, ok in zip(kept, winners) if ok]
             parts = {name: values[winners] for name, values in parts.items()}
             vectors, relevance = vectors[winners], relevance[winners]
-            word_form = noun_lemma if handled_language(doc.lang) in ("en", "zh") else None
+            handled = handled_language(doc.lang)
+            word_form = noun_lemma if handled in ("en", "zh") else word_reading(handled or "")
             units = [nesting_units(c.key, word_form) for c in kept]
             picks = mmr(relevance, vectors, top_n, self.diversity, units, self.keep_nested, [c.spans for c in kept])
             span = doc.document.span

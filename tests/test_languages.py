@@ -103,3 +103,33 @@ def test_stopword_lists_hold_function_words_not_content_words() -> None:
     # every linker can only join words because it is a stopword of its language
     for lang in UNTAGGED.values():
         assert lang.linkers <= load_stopwords(lang.code) | lang.elisions, lang.code
+
+
+def test_the_list_rule_reads_variants_simplemma_leaves_apart_as_one_word() -> None:
+    from keyextract.languages import word_reading
+
+    read = word_reading("pt")
+    # simplemma: agredidos -> agredido but agredido -> agredir; madeiras stays madeiras
+    assert read("agredido") == read("agredir") == "agred"
+    assert read("madeiras") == read("madeira") == "madeir"
+    assert read("communications") == read("communication")  # a spliced-in English word
+    assert read("os") != read("o")  # short words keep their s
+    assert word_reading("xx")("cats") == "cat"  # no stemmer: the final s alone
+
+
+def test_a_portuguese_list_never_shows_two_readings_of_one_word(en_model_dir) -> None:
+    from keyextract import KeywordExtractor
+    from keyextract.languages import word_reading
+
+    text = ("As madeiras da ilha foram exportadas. A Madeira desenvolveu a indústria das madeiras. "
+            "Os homens foram agredidos ontem; um homem agredido foi levado ao hospital.")
+    read = word_reading("pt")
+
+    def readings(**options) -> list[tuple[str, ...]]:
+        found = KeywordExtractor(en_model_dir, lang="pt", **options).extract(text, top_n=20)
+        return [tuple(read(w) for w in k.phrase.casefold().split()) for k in found]
+
+    plain, kept = readings(), readings(keep_nested=True)
+    assert len(plain) == len(set(plain))
+    assert not [(a, b) for a in plain for b in plain if a != b and set(a) <= set(b)]
+    assert len(kept) > len(plain)  # the rule is what removed the others
