@@ -328,11 +328,14 @@ def render(report: dict) -> str:
         "degenerate inputs (empty, whitespace, emoji, punctuation or control characters only). "
         f"Encoder {o['model']}, `lang='auto'`, top {TOP_N}, batches of 1 to 64 inputs, {o['threads']} torch thread(s). "
         "A crash is an exception out of `extract_batch`; a malformed result is a span outside the text or blank, "
-        "an occurrence that is not the keyphrase (up to whitespace, case, an inflected head noun; markup read as "
-        "its text), an empty or unstripped phrase, a non-finite score or more than top_n keyphrases. A repeated phrase is "
+        "an occurrence that is not the keyphrase (up to whitespace, case, an inflected head noun, in languages "
+        "without a tagger the same lemmas word by word; markup read as its text, plain text with its character "
+        "references decoded), an empty or unstripped phrase, a non-finite score or more than top_n keyphrases. "
+        "A repeated phrase is "
         "two keyphrases of one text with the same display form (two candidates whose occurrences were not merged); a "
         "nested pair is two keyphrases of one list of which one is the other or lies inside it, as a reader sees it "
-        "(case-folded words with English nouns lemmatized, or Chinese characters; `nested_pairs`).",
+        "(case-folded words, English nouns lemmatized and words of other languages without a final s, or Chinese "
+        "characters; `nested_pairs`).",
         "",
         "| mode | inputs | crashes | inputs with malformed keyphrases | keyphrases | repeated phrases | nested pairs | wall (s) |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
