@@ -107,7 +107,6 @@ def replay_data(extractor, records: list[dict]) -> list[dict | None]:
 
 def ranked(d: dict, encoded: np.ndarray, top: int, diversity: float) -> list[str]:
     """The keyphrases of ``KeywordExtractor._rank`` when the candidates ``encoded`` are encoded alone."""
-    from keyextract.candidates import noun_lemma
     from keyextract.languages import handled_language, word_reading
     from keyextract.ranking import contest_winners, mmr, nesting_units
 
@@ -115,8 +114,7 @@ def ranked(d: dict, encoded: np.ndarray, top: int, diversity: float) -> list[str
     relevance = d["isolated"][idx] + d["prior"][idx]
     winners = contest_winners(relevance, [d["groups"][i] for i in idx])
     idx, relevance = idx[winners], relevance[winners]
-    handled = handled_language(d["lang"])
-    form = noun_lemma if handled in ("en", "zh") else word_reading(handled or "")
+    form = word_reading(handled_language(d["lang"]) or "")
     units = [nesting_units(d["keys"][i], form) for i in idx]
     picks = mmr(relevance, d["vectors"][idx], top, diversity, units, False, [d["spans"][i] for i in idx])
     return [d["phrases"][idx[i]] for i, _ in picks]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .candidates import display_form, extract_candidates, noun_lemma, untagged_candidates
+from .candidates import display_form, extract_candidates, untagged_candidates
 from .chinese import UserDictEntry, load_user_dict
 from .documents import MARKUP_MODES, Document, text_document
 from .languages import (
@@ -504,8 +504,7 @@ class KeywordExtractor:
             kept = [c for c, ok in zip(kept, winners) if ok]
             parts = {name: values[winners] for name, values in parts.items()}
             vectors, relevance = vectors[winners], relevance[winners]
-            handled = handled_language(doc.lang)
-            word_form = noun_lemma if handled in ("en", "zh") else word_reading(handled or "")
+            word_form = word_reading(handled_language(doc.lang) or "")
             units = [nesting_units(c.key, word_form) for c in kept]
             picks = mmr(relevance, vectors, top_n, self.diversity, units, self.keep_nested, [c.spans for c in kept])
             span = doc.document.span

@@ -248,15 +248,20 @@ def word_lemmatizer(code: str) -> Callable[[str], str] | None:
 
 @cache
 def word_reading(code: str) -> Callable[[str], str]:
-    """How the list rule reads a word of a language without a tagger when it decides whether
-    one keyphrase is the same as, or nested in, another (``ranking.nesting_units``): the
-    candidate key's word (a simplemma lemma, ``word_lemmatizer``) stemmed by NLTK's Snowball
+    """How the list rule reads a word of language ``code`` (as ``handled_language`` gives it;
+    ``""`` for none) when it decides whether one keyphrase is the same as, or nested in,
+    another (``ranking.nesting_units``). English and Chinese: ``candidates.noun_lemma``.
+    Languages without a tagger: the candidate key's word (a simplemma lemma, ``word_lemmatizer``) stemmed by NLTK's Snowball
     stemmer for the language where it has one, then without one final ``s`` (words of four
     letters or more). simplemma's lemmas alone leave variants apart that a reader takes for
     one word (Portuguese ``agredidos`` -> ``agredido`` but ``agredido`` -> ``agredir``;
     ``madeiras`` unchanged beside ``madeira``), and words of another language spliced in are
     not lemmatized at all (``communications``); in the 10,000-input fuzz run such pairs were
     5 of each mode's 5 nested pairs."""
+    if code in TAGGED:
+        from .candidates import noun_lemma  # candidates imports this module
+
+        return noun_lemma
     language = UNTAGGED.get(code)
     stem = None
     if language is not None and language.stemmer is not None:

@@ -697,8 +697,8 @@ def _coordinated_verbs(words: list[str], tags: list, a: int, b: int, tagger: Ave
             continue
         before_verb = (tags[k - 1] in _NOUN_TAGS and words[k + 1].lower() in ("and", "or") and tags[k + 2] == "VBZ"
                        and not any(t in _FINITE for t in tags[a:k]))
-        in_series = series and (words[k - 1] == "," or (words[k - 1].lower() in ("and", "or") and tags[k - 2] in (",", "CC")
-                                                          or words[k - 1].lower() in ("and", "or") and words[k - 2] == ","))
+        joined = words[k - 1] == "," or (words[k - 1].lower() in ("and", "or") and tags[k - 2] in (",", "CC"))
+        in_series = series and joined
         if before_verb or (in_series and tags[k + 1] in _VERB_FOLLOWERS):
             tags[k:b] = [tag for _, tag in tagger.tag(words[a:b], given=[*tags[a:k], "VBZ"])][k - a :]
 

@@ -99,8 +99,9 @@ class TextBuilder:
         self.space = self.brk = None
 
     def text(self, s: str, start: int, end: int, verbatim: bool) -> None:
-        """Characters that are not whitespace, from ``source[start:end]``: ``s`` is that very
-        text (``verbatim``) or what it stands for (a decoded reference)."""
+        """Characters from ``source[start:end]``: ``s`` is that very text (``verbatim``) or what
+        it stands for (a decoded reference). Markup readers give no whitespace here (see
+        ``whitespace``); ``decode_references`` gives plain text as it is, whitespace included."""
         self._flush()
         self._piece(s, start, end, verbatim)
 
@@ -151,34 +152,22 @@ def decode_references(text: str) -> Extracted | None:
     (``html.entities.html5``; decoded with ``html.unescape``), so ``AT&T``, ``R&D`` and
     ``&foo;`` stay text. A decoded reference maps back to the whole reference (``Extracted``).
     """
-    out, src_start, src_end, verbatim = array("q"), array("q"), array("q"), bytearray()
-    parts: list[str] = []
-    length = pos = 0
-
-    def piece(s: str, start: int, end: int, as_written: bool) -> None:
-        nonlocal length
-        out.append(length)
-        src_start.append(start)
-        src_end.append(end)
-        verbatim.append(as_written)
-        parts.append(s)
-        length += len(s)
-
+    b, pos = TextBuilder(text), 0
     for m in _PLAIN_REFERENCE_RE.finditer(text):
         ref = m.group()
         if ref[1] != "#" and ref[1:] not in html.entities.html5:
             continue
         decoded = html.unescape(ref)
         if m.start() > pos:
-            piece(text[pos : m.start()], pos, m.start(), True)
+            b.text(text[pos : m.start()], pos, m.start(), True)
         if decoded:
-            piece(decoded, m.start(), m.end(), False)
+            b.text(decoded, m.start(), m.end(), False)
         pos = m.end()
-    if not parts:
+    if not b.length:
         return None
     if pos < len(text):
-        piece(text[pos:], pos, len(text), True)
-    return Extracted("".join(parts), out, src_start, src_end, bytes(verbatim))
+        b.text(text[pos:], pos, len(text), True)
+    return b.result()
 
 
 def mark_line_breaks(text: str, tokens: Sequence[Token]) -> list[Token]:
