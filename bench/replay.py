@@ -76,6 +76,11 @@ def rank(d: dict | None, c: Config, top: int) -> list[str]:
 
 def rank_indices(d: dict, c: Config, top: int) -> list[int]:
     """Indices (into ``d``'s candidates) of the top ``top`` under ``c``."""
+    return rank_with_parts(d, c, top)[0]
+
+
+def rank_with_parts(d: dict, c: Config, top: int) -> tuple[list[int], dict[str, np.ndarray]]:
+    """``rank_indices`` and the score parts of the picks, ``(len(picks),)`` each."""
     tagged = d["lang"] in ("en", "zh")
     keep = np.ones(len(d["phrases"]), bool)
     if c.mode == "context":
@@ -98,17 +103,20 @@ def rank_indices(d: dict, c: Config, top: int) -> list[int]:
     if "free" in d:
         winners |= d["free"][idx]
     idx, relevance = idx[winners], relevance[winners]
+    p = {k: v[winners] for k, v in p.items()}
     if c.nested == "penalty":
         if d["lang"] == "en":
-            order = np.lexsort((np.arange(len(idx)), -relevance))[:top]
-            return [int(idx[i]) for i in order]
-        return [int(idx[i]) for i in _old_nested_penalty(relevance, [d["spans"][i] for i in idx], top)]
-    if c.nested in ("block", "keep"):
+            rows = np.lexsort((np.arange(len(idx)), -relevance))[:top]
+        else:
+            rows = np.array(_old_nested_penalty(relevance, [d["spans"][i] for i in idx], top), dtype=int)
+    elif c.nested in ("block", "keep"):
         units = units_of(d)
         spans = [d["spans"][i] for i in idx] if c.overlap else None
         picks = ranking.mmr(relevance, None, top, 0.0, [units[i] for i in idx], c.nested == "keep", spans)
-        return [int(idx[i]) for i, _ in picks]
-    raise ValueError(f"unknown nested policy {c.nested!r}")
+        rows = np.array([i for i, _ in picks], dtype=int)
+    else:
+        raise ValueError(f"unknown nested policy {c.nested!r}")
+    return [int(idx[i]) for i in rows], {k: v[rows] for k, v in p.items()}
 
 
 def _take(d: dict, idx: np.ndarray) -> dict:

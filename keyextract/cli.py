@@ -125,6 +125,13 @@ def add_extraction_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stopwords", metavar="FILE", help="extra stopwords, one per line (UTF-8)")
     parser.add_argument("--user-dict", metavar="FILE",
                         help="Chinese words for jieba, in its user-dictionary format: 'word [frequency] [tag]' a line (UTF-8)")
+    parser.add_argument("--vocabulary", metavar="FILE",
+                        help="tag with a controlled vocabulary: one term a line, or TSV 'id<TAB>preferred label"
+                        "[<TAB>alternative label ...]' (UTF-8); returns its tags, found in the text or fitting it")
+    parser.add_argument("--seed", action="append", metavar="PHRASE", dest="seeds",
+                        help="steer the ranking toward this phrase's topic (repeat for several)")
+    parser.add_argument("--min-confidence", type=_unit_interval, default=None, metavar="P",
+                        help="only keyphrases with confidence >= P in [0, 1]; without --top, as many as reach it")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="where the encoder runs (default auto)")
     parser.add_argument("--batch-size", type=_int_at_least(1), default=DEFAULT_BATCH_SIZE,
                         help=f"encoder windows per forward pass (default {DEFAULT_BATCH_SIZE})")
@@ -145,8 +152,11 @@ def make_extractor(args: argparse.Namespace):
     from .extractor import KeywordExtractor
     from .stopwords import read_stopword_file
 
+    from .vocabulary import load_vocabulary
+
     extra = read_stopword_file(args.stopwords) if args.stopwords else None
     user_dict = read_user_dict(args.user_dict) if args.user_dict else None
+    vocabulary = load_vocabulary(args.vocabulary) if getattr(args, "vocabulary", None) else None
     options = {
         name: getattr(args, name)
         for name in ("diversity", "position_weight", "frequency_weight", "attention_weight")
@@ -156,7 +166,8 @@ def make_extractor(args: argparse.Namespace):
         model=args.model, lang=args.lang, max_words=args.max_words, mode=args.mode, exhaustive=args.exhaustive,
         keep_nested=args.keep_nested,
         stopwords=extra, user_dict=user_dict, device=args.device, batch_size=args.batch_size,
-        quantize=args.quantize, markup=args.markup, **options,
+        quantize=args.quantize, markup=args.markup, vocabulary=vocabulary, seed_keywords=getattr(args, "seeds", None),
+        min_confidence=getattr(args, "min_confidence", None), **options,
     )
 
 
@@ -175,7 +186,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("files", nargs="+", metavar="FILE",
                         help="documents to read (text, HTML/XML, Markdown, PDF, Word .docx); - reads stdin")
-    parser.add_argument("-n", "--top", type=_int_at_least(1), default=5, help="keyphrases per document (default 5)")
+    parser.add_argument("-n", "--top", type=_int_at_least(1), default=None,
+                        help="keyphrases per document (default 5; with --min-confidence, no cap unless given)")
+    parser.add_argument("--candidates", metavar="FILE",
+                        help="rank these phrases (one a line, UTF-8) for every document instead of its own candidates")
     parser.add_argument("-f", "--format", choices=FORMATS, default="text", help="output format (default text)")
     add_extraction_options(parser)
     parser.add_argument("--max-mb", type=_int_at_least(1), default=DEFAULT_MAX_BYTES // (1024 * 1024),
@@ -198,7 +212,7 @@ class _Writer:
     def write(self, source: str, keywords: list, model: str | None = None) -> None:
         """One document's keyphrases; ``model`` names its encoder (json/jsonl; None if none ran)."""
         if self.count == 0:
-            self._out({"tsv": "source\trank\tphrase\tscore\n", "json": "["}.get(self.fmt, ""))
+            self._out({"tsv": "source\trank\tphrase\tscore\tconfidence\tid\n", "json": "["}.get(self.fmt, ""))
         record = {"source": source, "model": model, "keywords": [k.to_dict() for k in keywords]}
         if self.fmt == "json":
             body = json.dumps(record, ensure_ascii=False, indent=2).replace("\n", "\n  ")
@@ -206,9 +220,13 @@ class _Writer:
         elif self.fmt == "jsonl":
             self._out(json.dumps(record, ensure_ascii=False) + "\n")
         elif self.fmt == "tsv":
-            self._out("".join(f"{source}\t{r}\t{k.phrase}\t{k.score:.6f}\n" for r, k in enumerate(keywords, 1)))
+            self._out("".join(f"{source}\t{r}\t{k.phrase}\t{k.score:.6f}\t{_number(k.confidence)}\t{k.id or ''}\n"
+                              for r, k in enumerate(keywords, 1)))
         else:
-            lines = ([f"==> {source} <=="] if self.multiple else []) + [f"{k.score:.4f}  {k.phrase}" for k in keywords]
+            lines = ([f"==> {source} <=="] if self.multiple else []) + [
+                f"{k.score:.4f}  {k.phrase}" + (f"  [{k.id}]" if k.id is not None and k.id != k.phrase else "")
+                for k in keywords
+            ]
             if not lines:
                 return
             self._out(("\n" if self.count else "") + "\n".join(lines) + "\n")
@@ -235,6 +253,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     try:
         extractor = make_extractor(args)
         _check_model(args.model)
+        candidates = _read_candidates(args.candidates) if args.candidates else None
+        if candidates is not None and args.vocabulary:
+            raise InputError("--candidates and --vocabulary cannot be combined")
     except KeyextractError as exc:
         print(f"keyextract: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -242,6 +263,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         print("keyextract: error: stdin (-) can be given only once", file=sys.stderr)
         return EXIT_USAGE
 
+    top = args.top if args.top is not None or args.min_confidence is not None else 5
     writer = _Writer(args.format, len(args.files) > 1)
     status = 0
     _route_notes(args.quiet, languages_of=None)  # languages: said below, once each, naming the file
@@ -267,7 +289,9 @@ def run(argv: Sequence[str] | None = None) -> int:
                 _note_languages(extractor, sources, documents, noted)
             try:
                 # documents: the caller's bar over files; within a long document, the extractor's bars
-                results = extractor.extract_batch(documents, top_n=args.top, progress=False if args.quiet else None)
+                results = extractor.extract_batch(
+                    documents, top_n=top, progress=False if args.quiet else None, candidates=candidates,
+                )
             except KeyextractError as exc:
                 bar.write(f"keyextract: error: {exc}", file=sys.stderr)
                 writer.finish()  # the results of earlier groups stay well-formed
@@ -281,6 +305,25 @@ def run(argv: Sequence[str] | None = None) -> int:
             bar.update(len(group))
     writer.finish()
     return status
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.4f}"
+
+
+def _read_candidates(path: str) -> list[str]:
+    """The phrases of a --candidates file, one a line (blank lines skipped); InputError naming
+    the file for one that cannot be read, is not UTF-8 or has none."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            phrases = [line.strip() for line in fh if line.strip()]
+    except UnicodeDecodeError as exc:
+        raise InputError(f"candidates {path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise InputError(f"candidates {path}: {exc.strerror or exc}") from None
+    if not phrases:
+        raise InputError(f"candidates {path}: no phrases")
+    return phrases
 
 
 def _check_model(model: str | None) -> None:

@@ -12,9 +12,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .calibration import confidences, lang_group
 from .candidates import display_form, extract_candidates, untagged_candidates
 from .chinese import UserDictEntry, load_user_dict
 from .documents import MARKUP_MODES, Document, text_document
+from .guidance import per_text, seeded_vector
 from .languages import (
     UNTAGGED, detect_language, handled_language, language_note, validate_lang, word_lemmatizer, word_reading,
 )
@@ -27,6 +29,9 @@ from .segmentation import segment
 from .stopwords import load_stopwords, read_stopword_file
 from .textmap import mark_line_breaks
 from .types import Candidate, Contests, Keyword, Spans
+from .vocabulary import (
+    ABSENT_PENALTY, UNCAPPED_TAGS, Vocabulary, best_tags, label_units, label_vectors, load_vocabulary, tag_occurrences,
+)
 
 DEFAULT_MODELS = {
     "en": "sentence-transformers/paraphrase-albert-small-v2",
@@ -83,6 +88,9 @@ class _Prepared:
     lang: str
     model: str
     candidates: list[Candidate]
+    seeds: tuple[str, ...] = ()
+    vocabulary: Vocabulary | None = None  # tags instead of phrases (``KeywordExtractor.vocabulary``, ``candidates=``)
+    tags: dict[int, tuple[np.ndarray, int]] | None = None  # present tags: spans, first token
 
     @property
     def text(self) -> str:
@@ -168,6 +176,21 @@ class KeywordExtractor:
             references or Markdown markers between the words. A ``Document`` (from
             ``read_document``: PDF, Word, or a text file) is read as it says, whatever
             ``markup`` is.
+        vocabulary: return tags of a controlled vocabulary instead of phrases of the text
+            (``keyextract.vocabulary``): a list of terms, the path of a file with one term a
+            line, or of a TSV file ``id<TAB>preferred label[<TAB>alternative label ...]``, or a
+            ``Vocabulary``. Tags whose labels occur in the text and tags that fit it without
+            occurring are ranked together; each ``Keyword`` has the tag's ``id``, its preferred
+            label as ``phrase``, and the spans of its labels' occurrences. Label vectors are
+            computed once per encoder and vocabulary and cached on disk
+            (``vocabulary.label_vectors``). A bad file raises ``InputError`` naming the file
+            and line (when first used).
+        seed_keywords: words or phrases that steer every document's ranking toward their topic
+            (``keyextract.guidance``, KeyBERT's method); ``extract_batch(seed_keywords=...)``
+            gives them per call or per document.
+        min_confidence: return only keyphrases whose ``confidence`` is at least this (in [0,
+            1]; ``keyextract.calibration``); ``top_n`` then caps the list, or, given as
+            ``None``, does not.
     """
 
     def __init__(
@@ -190,6 +213,9 @@ class KeywordExtractor:
         max_length: int | None = None,
         quantize: bool = False,
         markup: str = "auto",
+        vocabulary: Vocabulary | str | os.PathLike | Iterable[str] | None = None,
+        seed_keywords: Sequence[str] | None = None,
+        min_confidence: float | None = None,
     ) -> None:
         self.model = model
         self.lang = lang
@@ -208,23 +234,49 @@ class KeywordExtractor:
         self.max_length = max_length
         self.quantize = quantize
         self.markup = markup
+        self.vocabulary = vocabulary
+        self.seed_keywords = seed_keywords
+        self.min_confidence = min_confidence
 
     # -- public API -----------------------------------------------------------------------
 
-    def extract(self, text: str | Document, top_n: int = 5) -> list[Keyword]:
+    def extract(
+        self,
+        text: str | Document,
+        top_n: int | None = 5,
+        *,
+        seed_keywords: Sequence[str] | None = None,
+        candidates: Sequence[str] | None = None,
+    ) -> list[Keyword]:
         """Return the ``top_n`` keyphrases of ``text`` (a string, or a ``Document`` from
-        ``read_document``), best first (empty list if it has none)."""
-        return self.extract_batch([text], top_n=top_n)[0]
+        ``read_document``), best first (empty list if it has none). ``seed_keywords`` and
+        ``candidates``: one list of str for this text (see ``extract_batch``)."""
+        return self.extract_batch(
+            [text], top_n=top_n, seed_keywords=seed_keywords, candidates=[candidates] if candidates is not None else None
+        )[0]
 
     def extract_batch(
         self,
         texts: Sequence[str | Document],
-        top_n: int = 5,
+        top_n: int | None = 5,
         batch_size: int | None = None,
         progress: bool | None = None,
+        *,
+        seed_keywords: Sequence[str] | Sequence[Sequence[str]] | None = None,
+        candidates: Sequence[str] | Sequence[Sequence[str]] | None = None,
     ) -> list[list[Keyword]]:
         """Keyphrases of each text (a string or a ``Document``), in input order; encoder
         windows of many texts share passes.
+
+        ``top_n``: the most keyphrases a text gets; ``None`` for no cap, only with
+        ``min_confidence``. ``seed_keywords``: one list of str for every text, or one list a
+        text, replacing the extractor's ``seed_keywords`` (``keyextract.guidance``).
+        ``candidates``: the phrases to rank instead of the text's own, one list a text (or one
+        list for all): ranked as a vocabulary's tags are (``keyextract.vocabulary``; a phrase
+        that occurs gets its spans and priors, one that does not is ranked by its cosine to the
+        document less ``vocabulary.ABSENT_PENALTY``); KeyBERT's ``candidates``, which also
+        ranks phrases that do not occur. Not with a ``vocabulary``. Raises ``ValueError`` for
+        either of another shape.
 
         Texts are processed shortest first, so that each forward pass holds windows of similar
         length (less padding).
@@ -250,6 +302,13 @@ class KeywordExtractor:
         for text in texts:
             if not isinstance(text, (str, Document)):
                 raise TypeError(f"text must be str or Document, got {type(text).__name__}")
+        seeds = per_text(seed_keywords if seed_keywords is not None else self.seed_keywords, len(texts), "seed_keywords")
+        lists = per_text(candidates, len(texts), "candidates")
+        if lists is not None and self.vocabulary is not None:
+            raise ValueError("candidates cannot be given to an extractor with a vocabulary")
+        vocabularies = [load_vocabulary(c) if c else _NO_CANDIDATES for c in lists] if lists is not None else None
+        if vocabularies is None and self.vocabulary is not None:
+            vocabularies = [self._vocabulary()] * len(texts)
         show_docs = progress if progress is not None else len(texts) > CHUNK_DOCS and sys.stderr.isatty()
         # within a chunk: bars for long encoder work, when asked for or on a terminal
         within = progress if progress is not None else sys.stderr.isatty()
@@ -259,7 +318,9 @@ class KeywordExtractor:
         with notes_beside_bars(show_docs or within), progress_bar(len(texts), show_docs) as bar:
             for chunk in _chunks(order, lengths):
                 keywords = self._extract_chunk(
-                    [texts[i] for i in chunk], top_n, batch_size or self.batch_size, within
+                    [texts[i] for i in chunk], top_n, batch_size or self.batch_size, within,
+                    [seeds[i] for i in chunk] if seeds else None,
+                    [vocabularies[i] for i in chunk] if vocabularies else None,
                 )
                 for i, found in zip(chunk, keywords):
                     results[i] = found
@@ -267,23 +328,36 @@ class KeywordExtractor:
         return results
 
     def _extract_chunk(
-        self, texts: list[str | Document], top_n: int, batch_size: int, progress: bool = False
+        self,
+        texts: list[str | Document],
+        top_n: int | None,
+        batch_size: int,
+        progress: bool = False,
+        seeds: list[tuple[str, ...]] | None = None,
+        vocabularies: list[Vocabulary | None] | None = None,
     ) -> list[list[Keyword]]:
         """All stages for a chunk of texts, their encoder work batched together.
 
         ``progress``: show a bar over each stage of a long text (see ``extract_batch``).
+        ``seeds``, ``vocabularies``: per text, its seed keywords and the vocabulary whose tags
+        it gets (``_NO_CANDIDATES``: an empty ``candidates`` list, no keyphrases).
         """
-        prepared = [self._prepare(text, progress) for text in texts]
+        prepared = []
+        for k, text in enumerate(texts):
+            vocabulary = vocabularies[k] if vocabularies else None
+            doc = self._prepare(text, progress, vocabulary)
+            prepared.append(replace(doc, seeds=seeds[k] if seeds else ()))
         results: list[list[Keyword]] = [[] for _ in prepared]
         by_model: dict[str, list[int]] = {}
         for i, doc in enumerate(prepared):
-            if doc.candidates:
+            if doc.candidates or (doc.vocabulary is not None and doc.text.strip()):
                 by_model.setdefault(doc.model, []).append(i)
         for model, indices in by_model.items():
             docs = [prepared[i] for i in indices]
             encoder = self._encoder(model, docs[0].lang, progress)
             self.models_.update((doc.lang, encoder.name) for doc in docs)
-            for i, keywords in zip(indices, self._rank(encoder, docs, top_n, batch_size, progress)):
+            rank = self._rank_tags if docs[0].vocabulary is not None else self._rank
+            for i, keywords in zip(indices, rank(encoder, docs, top_n, batch_size, progress)):
                 results[i] = keywords
         return results
 
@@ -294,7 +368,7 @@ class KeywordExtractor:
 
     # -- stages ---------------------------------------------------------------------------
 
-    def _validate(self, top_n: int, batch_size: int | None) -> None:
+    def _validate(self, top_n: int | None, batch_size: int | None) -> None:
         """Check parameters where they are used, naming the parameter and the allowed values."""
         validate_lang(self.lang)
         if self.markup not in MARKUP_MODES:
@@ -311,7 +385,14 @@ class KeywordExtractor:
                 raise ValueError(f"{name} must be a number in [0, 10], got {value!r}")
         if self.max_words is not None and (not isinstance(self.max_words, int) or self.max_words < 1):
             raise ValueError(f"max_words must be None or an integer >= 1, got {self.max_words!r}")
-        if not isinstance(top_n, int) or top_n < 1:
+        if self.min_confidence is not None and (
+            isinstance(self.min_confidence, bool) or not isinstance(self.min_confidence, (int, float))
+            or not 0.0 <= self.min_confidence <= 1.0
+        ):
+            raise ValueError(f"min_confidence must be None or a number in [0, 1], got {self.min_confidence!r}")
+        if top_n is None and self.min_confidence is None:
+            raise ValueError("top_n=None (no cap) needs min_confidence")
+        if top_n is not None and (not isinstance(top_n, int) or top_n < 1):
             raise ValueError(f"top_n must be an integer >= 1, got {top_n!r}")
         for name, value in (("batch_size", batch_size), ("batch_size", self.batch_size)):
             if value is not None and (not isinstance(value, int) or value < 1):
@@ -340,23 +421,46 @@ class KeywordExtractor:
             self.user_dict_ = load_user_dict(self.user_dict)
         return self.user_dict_
 
-    def _prepare(self, text: str | Document, progress: bool = False) -> _Prepared:
+    def _prepare(self, text: str | Document, progress: bool = False, vocabulary: Vocabulary | None = None) -> _Prepared:
         """Segment ``text`` (the text of its markup, if it is marked up) and select its
-        candidates; pick the encoder for its language. ``progress``: a ``segmenting`` bar
-        (``progress.stage_bar``) over the characters of a text of more than one block
-        (``BLOCK_CHARS``)."""
+        candidates, or with a ``vocabulary`` find its labels' occurrences; pick the encoder for
+        its language. ``progress``: a ``segmenting`` bar (``progress.stage_bar``) over the
+        characters of a text of more than one block (``BLOCK_CHARS``)."""
         document = self._document(text)
         text = document.text
         lang = self._language_of_plain(text)
         model = self.model or DEFAULT_MODELS.get(lang, DEFAULT_MULTILINGUAL_MODEL)
-        if not text.strip():
+        if vocabulary is _NO_CANDIDATES or not text.strip():  # candidates=[]: nothing to rank
             return _Prepared(document, lang, model, [])
         if self.lang == "auto":
             self._note_language(lang)
         handled = handled_language(lang)
         with stage_bar(len(text), progress and len(text) > BLOCK_CHARS, "char", "segmenting") as bar:
+            if vocabulary is not None:
+                tags = self._tags_in(text, lang, handled, document.lines_are_blocks, vocabulary, bar)
+                return _Prepared(document, lang, model, [], vocabulary=vocabulary, tags=tags)
             candidates = _merged(text, self._block_candidates(text, lang, handled, document.lines_are_blocks, bar))
         return _Prepared(document, lang, model, candidates)
+
+    def _tags_in(
+        self, text: str, lang: str, handled: str | None, lines_are_blocks: bool, vocabulary: Vocabulary, bar=None
+    ) -> dict[int, tuple[np.ndarray, int]]:
+        """The tags of ``vocabulary`` whose labels occur in ``text``, block by block
+        (``_blocks``): tag number -> (spans, first token) (``vocabulary.tag_occurrences``)."""
+        index = vocabulary.index(handled or "")
+        found: dict[int, tuple[list, int]] = {}
+        tokens_before = 0
+        for start, end in _blocks(text):
+            tokens = segment(text[start:end], handled or lang, user_dict=self._user_dict())
+            if lines_are_blocks:
+                tokens = mark_line_breaks(text[start:end], tokens)
+            for label, (spans, first) in index.find(tokens, tokens_before).items():
+                occurrences, earliest = found.setdefault(label, ([], first))
+                occurrences.extend((s + start, e + start) for s, e in spans)
+            tokens_before += len(tokens)
+            if bar is not None:
+                bar.update(end - start)
+        return tag_occurrences(vocabulary, found)
 
     def _block_candidates(
         self, text: str, lang: str, handled: str | None, lines_are_blocks: bool, bar=None
@@ -468,6 +572,7 @@ class KeywordExtractor:
             [d.text for d in docs], False, batch_size, progress=progress,
             spans=spans if any(spans) else None, attention=attention,
         )
+        self._guide(encoder, docs, encoded, batch_size)
         scored = []  # per document: its candidates still in the running, their parts, their vectors
         for doc, enc, short in zip(docs, encoded, shortlisting):
             if not isolated:
@@ -480,7 +585,7 @@ class KeywordExtractor:
                 scored.append((kept, self._score_parts(doc, enc, kept, vectors, attention_sums), vectors))
             elif short:
                 parts = self._score_parts(doc, enc, doc.candidates, enc.pooled, enc.pooled_attention)
-                take = shortlist(sum(parts.values()), SHORTLIST_FACTOR * top_n + SHORTLIST_MARGIN)
+                take = shortlist(sum(parts.values()), self._shortlist_size(doc, parts, top_n))
                 scored.append(([doc.candidates[i] for i in take], {name: v[take] for name, v in parts.items()}, None))
             else:
                 scored.append((doc.candidates, None, None))
@@ -506,13 +611,142 @@ class KeywordExtractor:
             vectors, relevance = vectors[winners], relevance[winners]
             word_form = word_reading(handled_language(doc.lang) or "")
             units = [nesting_units(c.key, word_form) for c in kept]
-            picks = mmr(relevance, vectors, top_n, self.diversity, units, self.keep_nested, [c.spans for c in kept])
-            span = doc.document.span
-            keywords = []
-            for i, score in picks:
-                shown = {name: round(float(values[i]), 6) for name, values in parts.items()}
-                keywords.append(Keyword(kept[i].phrase, round(score, 6), tuple(span(*s) for s in kept[i].spans), shown))
-            results.append(keywords)
+            picks = mmr(relevance, vectors, top_n or len(kept), self.diversity, units, self.keep_nested, [c.spans for c in kept])
+            results.append(self._keywords(doc, picks, parts, [c.phrase for c in kept], [c.spans for c in kept]))
+        return results
+
+    def _shortlist_size(self, doc: _Prepared, parts: dict[str, np.ndarray], top_n: int | None) -> int:
+        """How many candidates isolated mode encodes alone: ``3 * top_n + 5``; without a cap
+        (``top_n`` None, ``min_confidence`` set) ``3 * k + 5``, ``k`` the candidates whose
+        confidence from their in-context parts reaches ``min_confidence``."""
+        if top_n is None:
+            relevance = sum(parts.values())
+            ranks = np.empty(len(relevance))
+            ranks[np.lexsort((np.arange(len(relevance)), -relevance))] = np.arange(1, len(relevance) + 1)
+            confident = confidences(parts, ranks, lang_group(handled_language(doc.lang)))
+            top_n = max(1, int((confident >= self.min_confidence).sum()))
+        return SHORTLIST_FACTOR * top_n + SHORTLIST_MARGIN
+
+    def _keywords(
+        self,
+        doc: _Prepared,
+        picks: list[tuple[int, float]],
+        parts: dict[str, np.ndarray],
+        phrases: Sequence[str],
+        spans: Sequence,
+        ids: Sequence[str] | None = None,
+    ) -> list[Keyword]:
+        """The picks (``ranking.mmr``'s ``(index, relevance)``, best first) as keywords with
+        their confidence (``calibration.confidences``), those below ``min_confidence`` left out.
+        ``parts``, ``phrases``, ``spans``, ``ids``: per candidate (or tag)."""
+        if not picks:
+            return []
+        rows = np.array([i for i, _ in picks])
+        kind = "vocabulary" if ids is not None else "keyphrases"
+        confidence = confidences(
+            {name: values[rows] for name, values in parts.items()}, np.arange(1, len(rows) + 1),
+            lang_group(handled_language(doc.lang)), kind,
+        )
+        span = doc.document.span
+        keywords = []
+        for (i, score), conf in zip(picks, confidence.tolist()):
+            if self.min_confidence is not None and conf < self.min_confidence:
+                continue
+            shown = {name: round(float(values[i]), 6) for name, values in parts.items()}
+            keywords.append(Keyword(
+                phrases[i], round(score, 6), tuple(span(*s) for s in spans[i]), shown, conf,
+                ids[i] if ids is not None else None,
+            ))
+        return keywords
+
+    def _guide(self, encoder, docs: list[_Prepared], encoded: list, batch_size: int) -> None:
+        """Move the document vector of each document with seed keywords toward them
+        (``guidance.seeded_vector``)."""
+        for doc, enc in zip(docs, encoded):
+            if doc.seeds:
+                enc.doc_vector = seeded_vector(enc.doc_vector, encoder.embed(list(doc.seeds), batch_size))
+
+    def _vocabulary(self) -> Vocabulary:
+        """The extractor's vocabulary, read once (cached as ``vocabulary_``)."""
+        if not hasattr(self, "vocabulary_"):
+            self.vocabulary_ = load_vocabulary(self.vocabulary)
+        return self.vocabulary_
+
+    def _label_vectors(self, vocabulary: Vocabulary, encoder, batch_size: int, progress: bool) -> np.ndarray:
+        """Unit label vectors of ``vocabulary``: the extractor's own from the disk cache
+        (``vocabulary.label_vectors``, kept in ``label_vectors_`` per encoder); a ``candidates``
+        list's from the encoder's phrase cache (``Encoder.embed``)."""
+        if vocabulary is not getattr(self, "vocabulary_", None):
+            vectors = encoder.embed(list(vocabulary.labels), batch_size)
+            return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        if not hasattr(self, "label_vectors_"):
+            self.label_vectors_: dict[str, np.ndarray] = {}
+        if encoder.name not in self.label_vectors_:
+            self.label_vectors_[encoder.name] = label_vectors(vocabulary, encoder, batch_size, progress)
+        return self.label_vectors_[encoder.name]
+
+    def _rank_tags(
+        self, encoder, docs: list[_Prepared], top_n: int | None, batch_size: int, progress: bool = False
+    ) -> list[list[Keyword]]:
+        """Rank each document's vocabulary tags (``keyextract.vocabulary``): the tags whose
+        labels are nearest the document vector and those found in the text, scored as
+        ``Keyword.parts`` says (priors for present tags, ``absent`` for the others), and pick
+        ``top_n`` by MMR over their label vectors."""
+        attention = self.attention_weight > 0
+        spans = [[Spans(sp) for sp, _ in d.tags.values()] for d in docs]
+        encoded = encoder.encode(
+            [d.text for d in docs], False, batch_size, progress=progress,
+            spans=spans if any(spans) else None, attention=attention and any(spans),
+        )
+        self._guide(encoder, docs, encoded, batch_size)
+        # cosine of every label to every document of one vocabulary: one matrix product
+        similarities: list[np.ndarray | None] = [None] * len(docs)
+        groups: dict[int, list[int]] = {}
+        for k, doc in enumerate(docs):
+            groups.setdefault(id(doc.vocabulary), []).append(k)
+        label_vectors_of = {}
+        for members in groups.values():
+            vocabulary = docs[members[0]].vocabulary
+            vectors = label_vectors_of[id(vocabulary)] = self._label_vectors(vocabulary, encoder, batch_size, progress)
+            doc_vectors = np.stack([encoded[k].doc_vector for k in members]).astype(np.float32)
+            doc_vectors /= np.maximum(np.linalg.norm(doc_vectors, axis=1, keepdims=True), 1e-12)
+            product = doc_vectors @ np.asarray(vectors).T
+            for row, k in enumerate(members):
+                similarities[k] = product[row]
+        results = []
+        for doc, enc, similarity_of_labels in zip(docs, encoded, similarities):
+            vocabulary = doc.vocabulary
+            vectors = label_vectors_of[id(vocabulary)]
+            present = list(doc.tags)
+            size = SHORTLIST_FACTOR * (top_n or UNCAPPED_TAGS) + SHORTLIST_MARGIN
+            tags, similarity, best_label = best_tags(vocabulary, similarity_of_labels, present, size)
+            is_present = np.isin(tags, present)
+            first = np.array([doc.tags[t][1] if p else 0 for t, p in zip(tags.tolist(), is_present)], dtype=np.float64)
+            counts = np.array([len(doc.tags[t][0]) if p else 1 for t, p in zip(tags.tolist(), is_present)], dtype=np.float64)
+            attention_sums = np.zeros(len(tags))
+            if attention and present and enc.pooled_attention is not None:
+                row = {t: k for k, t in enumerate(present)}
+                attention_sums[is_present] = enc.pooled_attention[[row[t] for t in tags[is_present].tolist()]]
+            attention_part = np.zeros(len(tags))
+            attention_part[is_present] = attention_prior(attention_sums[is_present], self.attention_weight)
+            parts = {
+                "similarity": similarity,
+                "position": np.where(is_present, position_prior(first, self.position_weight), 0.0),
+                "frequency": np.where(is_present, frequency_prior(counts, self.frequency_weight), 0.0),
+                "attention": attention_part,
+                "absent": np.where(is_present, 0.0, -ABSENT_PENALTY),
+            }
+            relevance = sum(parts.values())
+            word_form = word_reading(handled_language(doc.lang) or "")
+            units = [nesting_units(" ".join(label_units(vocabulary.preferred[t], handled_language(doc.lang) or "")), word_form)
+                     for t in tags.tolist()]
+            tag_spans = [doc.tags[t][0] if p else np.zeros((0, 2), np.int64) for t, p in zip(tags.tolist(), is_present)]
+            picks = mmr(relevance, np.asarray(vectors[best_label]), top_n or len(tags), self.diversity, units,
+                        self.keep_nested, tag_spans)
+            results.append(self._keywords(
+                doc, picks, parts, [vocabulary.preferred[t] for t in tags.tolist()],
+                [[tuple(s) for s in sp.tolist()] for sp in tag_spans], [vocabulary.ids[t] for t in tags.tolist()],
+            ))
         return results
 
     def _score_parts(
@@ -544,6 +778,10 @@ class KeywordExtractor:
             lengths = np.array([len(c.key.split()) for c in candidates])
             parts["length"] = length_offsets(enc.doc_vector, vectors, lengths)
         return parts
+
+
+# ``candidates=[]`` for a text: it gets no keyphrases.
+_NO_CANDIDATES = Vocabulary((), (), (), np.zeros(0, np.int64), (), "candidates")
 
 
 def _blocks(text: str) -> list[tuple[int, int]]:

@@ -156,18 +156,29 @@ class Keyword:
     - ``nested``: ``-ranking.NESTED_PENALTY`` for a Chinese or untagged phrase that contains or
       is part of a better pick (diversity 0); 0 otherwise.
 
+    - ``absent``: for a tag of a vocabulary, ``-vocabulary.ABSENT_PENALTY`` when none of its
+      labels occurs in the text, 0 when one does (``keyextract.vocabulary``).
+
     Higher is more relevant. Scores compare within one document; across documents only the
-    ``similarity`` part has a fixed scale.
+    ``similarity`` part has a fixed scale, and ``confidence`` is the number to threshold.
+
+    ``confidence``: in [0, 1], the share of keyphrases of that confidence that annotators chose
+    on the dev sets (``keyextract.calibration``); rounded to 4 decimals. ``id``: with a
+    vocabulary, the tag's id (``phrase`` is then its preferred label); else ``None``.
     """
 
     phrase: str
     score: float
     spans: tuple[Span | PageSpan, ...]
     parts: dict[str, float] = field(default_factory=dict, compare=False)
+    confidence: float | None = field(default=None, compare=False)
+    id: str | None = None
 
     def to_dict(self) -> dict:
         """Return a JSON-ready dict (spans as lists, ``[start, end]`` or ``[page, start, end]``;
-        parts as a dict)."""
-        return {
-            "phrase": self.phrase, "score": self.score, "spans": [list(s) for s in self.spans], "parts": dict(self.parts),
-        }
+        parts as a dict; ``id`` only for a vocabulary's tag)."""
+        out = {"phrase": self.phrase}
+        if self.id is not None:
+            out["id"] = self.id
+        out.update(score=self.score, confidence=self.confidence, spans=[list(s) for s in self.spans], parts=dict(self.parts))
+        return out

@@ -120,7 +120,7 @@ def test_json_format(en_model_dir, en_doc, cli):
     assert len(keywords) == 5
     text = EN_TEXT
     for kw in keywords:
-        assert list(kw) == ["phrase", "score", "spans", "parts"]
+        assert list(kw) == ["phrase", "score", "confidence", "spans", "parts"]
         assert isinstance(kw["phrase"], str) and kw["phrase"].strip() == kw["phrase"] != ""
         assert isinstance(kw["score"], float)
         # the score is the sum of its parts: a cosine and the priors
@@ -165,12 +165,13 @@ def test_tsv_format_and_top(en_model_dir, en_doc, cli):
     proc = cli(en_doc, "--model", en_model_dir, "--format", "tsv", "--top", "3")
     assert_ok(proc)
     lines = proc.stdout.splitlines()
-    assert lines[0] == "source\trank\tphrase\tscore"
+    assert lines[0] == "source\trank\tphrase\tscore\tconfidence\tid"
     rows = [line.split("\t") for line in lines[1:]]
     assert len(rows) == 3, proc.stdout
     for rank, row in enumerate(rows, 1):
-        assert len(row) == 4
-        source, rank_str, phrase, score = row
+        assert len(row) == 6
+        source, rank_str, phrase, score, confidence, tag_id = row
+        assert 0.0 <= float(confidence) <= 1.0 and tag_id == ""
         assert source == en_doc
         assert rank_str == str(rank)
         assert phrase.strip() == phrase != ""
@@ -388,7 +389,7 @@ def test_document_without_candidates(en_model_dir, tmp_path, cli):
     assert (text_run.returncode, text_run.stdout) == (0, "")
     # a document was read and ranked: the table is written, without rows
     tsv_run = cli(path, "--model", en_model_dir, "--format", "tsv")
-    assert (tsv_run.returncode, tsv_run.stdout) == (0, "source\trank\tphrase\tscore\n")
+    assert (tsv_run.returncode, tsv_run.stdout) == (0, "source\trank\tphrase\tscore\tconfidence\tid\n")
 
 
 @pytest.mark.slow

@@ -129,7 +129,7 @@ def test_stderr_to_a_file_gets_the_note_once_and_no_bars(en_model_dir, long_doc,
     assert proc.returncode == 0
     assert log.read_bytes() == NOTE.encode() + b"\n"  # no carriage return, no bar
     rows = proc.stdout.decode().splitlines()
-    assert rows[0] == "source\trank\tphrase\tscore" and len(rows) == 11
+    assert rows[0] == "source\trank\tphrase\tscore\tconfidence\tid" and len(rows) == 11
 
 
 def test_quiet_prints_nothing_but_errors(en_model_dir, long_doc, tmp_path) -> None:

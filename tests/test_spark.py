@@ -186,10 +186,10 @@ class FailingStage(KeywordExtractor):
 
     calls = 0  # extract_batch calls in this process (tag_texts' retries)
 
-    def _prepare(self, text, progress=False):
+    def _prepare(self, text, progress=False, vocabulary=None):
         if FAIL_MARK in text:
             raise ValueError("the candidate stage failed on a marked row")
-        return super()._prepare(text, progress)
+        return super()._prepare(text, progress, vocabulary)
 
     def extract_batch(self, texts, top_n=5, batch_size=None, progress=None):
         FailingStage.calls += 1
