@@ -16,7 +16,7 @@ from .calibration import confidences, lang_group
 from .candidates import display_form, extract_candidates, untagged_candidates
 from .chinese import UserDictEntry, load_user_dict
 from .documents import MARKUP_MODES, Document, text_document
-from .guidance import per_text, seeded_vector
+from .guidance import per_text, seed_prior
 from .languages import (
     UNTAGGED, detect_language, handled_language, language_note, validate_lang, word_lemmatizer, word_reading,
 )
@@ -89,6 +89,7 @@ class _Prepared:
     model: str
     candidates: list[Candidate]
     seeds: tuple[str, ...] = ()
+    seed_vectors: np.ndarray | None = None  # the seeds', each encoded alone (``_guide``)
     vocabulary: Vocabulary | None = None  # tags instead of phrases (``KeywordExtractor.vocabulary``, ``candidates=``)
     tags: dict[int, tuple[np.ndarray, int]] | None = None  # present tags: spans, first token
 
@@ -186,8 +187,8 @@ class KeywordExtractor:
             (``vocabulary.label_vectors``). A bad file raises ``InputError`` naming the file
             and line (when first used).
         seed_keywords: words or phrases that steer every document's ranking toward their topic
-            (``keyextract.guidance``, KeyBERT's method); ``extract_batch(seed_keywords=...)``
-            gives them per call or per document.
+            (``keyextract.guidance``: a ``seed`` part of the score, the cosine to the nearest
+            seed, as a z-score); ``extract_batch(seed_keywords=...)`` gives them per call or per document.
         min_confidence: return only keyphrases whose ``confidence`` is at least this (in [0,
             1]; ``keyextract.calibration``); ``top_n`` then caps the list, or, given as
             ``None``, does not.
@@ -572,7 +573,7 @@ class KeywordExtractor:
             [d.text for d in docs], False, batch_size, progress=progress,
             spans=spans if any(spans) else None, attention=attention,
         )
-        self._guide(encoder, docs, encoded, batch_size)
+        docs = self._guide(encoder, docs, batch_size)
         scored = []  # per document: its candidates still in the running, their parts, their vectors
         for doc, enc, short in zip(docs, encoded, shortlisting):
             if not isolated:
@@ -599,6 +600,8 @@ class KeywordExtractor:
                     parts = self._score_parts(doc, enc, kept, vectors, enc.pooled_attention)
                 else:  # shortlisted: the in-context similarity gives way to the phrase's own
                     parts["similarity"] = cosines(vectors, enc.doc_vector)
+                    if doc.seed_vectors is not None:
+                        parts["seed"] = seed_prior(vectors, doc.seed_vectors)
                 scored[k] = (kept, parts, vectors)
         results = []
         for k, (doc, enc) in enumerate(zip(docs, encoded)):
@@ -659,12 +662,9 @@ class KeywordExtractor:
             ))
         return keywords
 
-    def _guide(self, encoder, docs: list[_Prepared], encoded: list, batch_size: int) -> None:
-        """Move the document vector of each document with seed keywords toward them
-        (``guidance.seeded_vector``)."""
-        for doc, enc in zip(docs, encoded):
-            if doc.seeds:
-                enc.doc_vector = seeded_vector(enc.doc_vector, encoder.embed(list(doc.seeds), batch_size))
+    def _guide(self, encoder, docs: list[_Prepared], batch_size: int) -> list[_Prepared]:
+        """``docs`` with the vectors of their seed keywords (``guidance.seed_prior``)."""
+        return [replace(d, seed_vectors=encoder.embed(list(d.seeds), batch_size)) if d.seeds else d for d in docs]
 
     def _vocabulary(self) -> Vocabulary:
         """The extractor's vocabulary, read once (cached as ``vocabulary_``)."""
@@ -698,7 +698,7 @@ class KeywordExtractor:
             [d.text for d in docs], False, batch_size, progress=progress,
             spans=spans if any(spans) else None, attention=attention and any(spans),
         )
-        self._guide(encoder, docs, encoded, batch_size)
+        docs = self._guide(encoder, docs, batch_size)
         # cosine of every label to every document of one vocabulary: one matrix product
         similarities: list[np.ndarray | None] = [None] * len(docs)
         groups: dict[int, list[int]] = {}
@@ -736,6 +736,8 @@ class KeywordExtractor:
                 "attention": attention_part,
                 "absent": np.where(is_present, 0.0, -ABSENT_PENALTY),
             }
+            if doc.seed_vectors is not None:
+                parts["seed"] = seed_prior(np.asarray(vectors[best_label]), doc.seed_vectors)
             relevance = sum(parts.values())
             word_form = word_reading(handled_language(doc.lang) or "")
             units = [nesting_units(" ".join(label_units(vocabulary.preferred[t], handled_language(doc.lang) or "")), word_form)
@@ -777,6 +779,8 @@ class KeywordExtractor:
         elif n:  # n-grams: centre each length
             lengths = np.array([len(c.key.split()) for c in candidates])
             parts["length"] = length_offsets(enc.doc_vector, vectors, lengths)
+        if doc.seed_vectors is not None:
+            parts["seed"] = seed_prior(vectors, doc.seed_vectors)
         return parts
 
 

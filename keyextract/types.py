@@ -156,6 +156,8 @@ class Keyword:
     - ``nested``: ``-ranking.NESTED_PENALTY`` for a Chinese or untagged phrase that contains or
       is part of a better pick (diversity 0); 0 otherwise.
 
+    - ``seed``: with seed keywords only, ``guidance.SEED_WEIGHT`` times the cosine of the phrase
+      to its nearest seed, as a z-score among the candidates (``keyextract.guidance``);
     - ``absent``: for a tag of a vocabulary, ``-vocabulary.ABSENT_PENALTY`` when none of its
       labels occurs in the text, 0 when one does (``keyextract.vocabulary``).
 

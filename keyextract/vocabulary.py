@@ -172,21 +172,42 @@ def label_units(label: str, lang: str) -> tuple[str, ...]:
     ``languages.word_reading``, a hyphenated word in its parts and hyphens. ``"Neural
     Networks"`` -> ``("neural", "network")``;
     ``"臺灣半導體"`` -> ``("台", "湾", "半", "导", "体")``."""
+    return _label_units(label, lang)[0]
+
+
+def _label_units(label: str, lang: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """``label_units`` and the positions of the units that come from an acronym (``_is_acronym``)."""
     from .chinese import normalize
     from .languages import TAGGED
     from .segmentation import english_tokens, segment_untagged, split_scripts
 
     reading = _readings(lang)
-    if lang and lang not in TAGGED:
-        return tuple(u for t in segment_untagged(label, lang) for u, _, _ in _word_units(t.norm or t.text, t.kind, reading))
     units: list[str] = []
+    acronyms: list[int] = []
+
+    def add(word: str, kind: str) -> None:
+        for unit, _, _ in _word_units(word, kind, reading):
+            if _is_acronym(word):
+                acronyms.append(len(units))
+            units.append(unit)
+
+    if lang and lang not in TAGGED:
+        for token in segment_untagged(label, lang):
+            add(token.norm or token.text, token.kind)
+        return tuple(units), tuple(acronyms)
     for script, start, end in split_scripts(label):
         if script == "zh":
             units.extend(_han_units(normalize(label[start:end]), reading))
         else:
             for s, e, norm, kind in english_tokens(label, start, end):
-                units.extend(unit for unit, _, _ in _word_units(norm or label[s:e], kind, reading))
-    return tuple(units)
+                add(norm or label[s:e], kind)
+    return tuple(units), tuple(acronyms)
+
+
+def _is_acronym(word: str) -> bool:
+    """A word of 2 to 5 capital letters (``IT``, ``FCC``): in a label it matches only a word
+    written in capitals, so that the label ``IT`` is not found in ``it``."""
+    return 2 <= len(word) <= 5 and word.isalpha() and word.isupper()
 
 
 # A Chinese character, or a run of other characters that are not spaces (``python``, ``5G``).
@@ -227,10 +248,13 @@ class LabelIndex:
         self.lang = lang
         self.table: dict[tuple[str, ...], list[int]] = {}
         self.prefixes: set[tuple[str, ...]] = set()
+        self.acronyms: dict[int, tuple[int, ...]] = {}  # label -> positions that must be in capitals
         for k, label in enumerate(labels):
-            units = label_units(label, lang)
+            units, acronyms = _label_units(label, lang)
             if not units:
                 continue
+            if acronyms:
+                self.acronyms[k] = acronyms
             self.table.setdefault(units, []).append(k)
             for i in range(1, len(units) + 1):
                 self.prefixes.add(units[:i])
@@ -239,8 +263,8 @@ class LabelIndex:
         """Occurrences of labels among ``tokens`` (a text's, ``segmentation.segment``): label
         number -> (character spans, index of the token of its first occurrence plus
         ``first_token``). A match starts and ends on token boundaries and never runs across a
-        phrase boundary (``Token.break_before``)."""
-        units, spans, owner, starts, ends, joins = _document_units(tokens, _readings(self.lang))
+        phrase boundary (``Token.break_before``); a label's acronym matches a word in capitals only."""
+        units, spans, owner, starts, ends, joins, capitals = _document_units(tokens, _readings(self.lang))
         found: dict[int, tuple[list[Span], int]] = {}
         n = len(units)
         for i in range(n):
@@ -251,6 +275,8 @@ class LabelIndex:
             while key in self.prefixes:
                 if ends[j]:
                     for label in self.table.get(key, ()):
+                        if label in self.acronyms and not all(capitals[i + p] for p in self.acronyms[label]):
+                            continue
                         occurrences, first = found.setdefault(label, ([], owner[i] + first_token))
                         occurrences.append((spans[i][0], spans[j][1]))
                 j += 1
@@ -262,8 +288,9 @@ class LabelIndex:
 
 def _document_units(tokens: Sequence[Token], reading: Callable[[str], str]):
     """A document's units (as ``label_units`` makes a label's), with per unit its character
-    span, its token's index, whether a match may start there, end there, and continue into it."""
-    units, spans, owner, starts, ends, joins = [], [], [], [], [], []
+    span, its token's index, whether a match may start there, end there, continue into it, and
+    whether its word is written in capitals."""
+    units, spans, owner, starts, ends, joins, capitals = [], [], [], [], [], [], []
     for k, token in enumerate(tokens):
         form = token.norm or token.text
         if token.script == "zh" and token.kind == "word":
@@ -276,6 +303,7 @@ def _document_units(tokens: Sequence[Token], reading: Callable[[str], str]):
                 starts.append(m == 0)
                 ends.append(m == len(pieces) - 1)
                 joins.append(m > 0 or not token.break_before)
+                capitals.append(piece.isupper())
         else:
             exact = len(form) == token.end - token.start
             for m, (unit, s, e) in enumerate(_word_units(form, token.kind, reading)):
@@ -285,7 +313,8 @@ def _document_units(tokens: Sequence[Token], reading: Callable[[str], str]):
                 starts.append(unit != "-")
                 ends.append(unit != "-")
                 joins.append(m > 0 or not token.break_before)
-    return units, spans, owner, starts, ends, joins
+                capitals.append(form.isupper())
+    return units, spans, owner, starts, ends, joins, capitals
 
 
 def tag_occurrences(

@@ -113,6 +113,15 @@ def test_labels_match_across_case_inflection_hyphens_and_script():
     }
 
 
+def test_an_acronym_label_matches_capitals_only():
+    v = load_vocabulary(["IT", "IT governance", "fcc"])
+    text = "IT governance matters; it is what the FCC wants from IT."
+    found = v.index("en").find(segment(text, "en"))
+    assert {v.labels[k]: spans for k, (spans, _) in found.items()} == {
+        "IT": [(0, 2), (53, 55)], "IT governance": [(0, 13)], "fcc": [(38, 41)],
+    }
+
+
 def test_chinese_labels_match_whole_words_in_simplified_form():
     v = load_vocabulary(["国家", "家庭", "半导体"])
     text = "美国家庭的收入。臺灣半導體產業很強。"
