@@ -29,7 +29,7 @@ from ._data import data_path
 #: The models: ``"keyphrases"`` (phrases of the text) and ``"vocabulary"`` (tags).
 KINDS = ("keyphrases", "vocabulary")
 #: Parts of a score that enter the features (missing parts count 0).
-PARTS = ("similarity", "position", "frequency", "attention", "specificity", "length", "absent")
+PARTS = ("similarity", "position", "frequency", "attention", "specificity", "length", "absent", "inside")
 #: Every feature, in the order the coefficients are stored.
 FEATURES = ("score", *PARTS, "gap", "log_rank", "zh", "untagged")
 

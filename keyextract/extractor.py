@@ -30,7 +30,7 @@ from .stopwords import load_stopwords, read_stopword_file
 from .textmap import mark_line_breaks
 from .types import Candidate, Contests, Keyword, Spans
 from .vocabulary import (
-    ABSENT_PENALTY, UNCAPPED_TAGS, Vocabulary, best_tags, label_units, label_vectors, load_vocabulary, tag_occurrences,
+    ABSENT_PENALTY, INSIDE_PENALTY, UNCAPPED_TAGS, inside_share, Vocabulary, best_tags, label_units, label_vectors, load_vocabulary, tag_occurrences,
 )
 
 DEFAULT_MODELS = {
@@ -736,6 +736,7 @@ class KeywordExtractor:
                 "attention": attention_part,
                 "absent": np.where(is_present, 0.0, -ABSENT_PENALTY),
             }
+            parts["inside"] = -INSIDE_PENALTY * inside_share([doc.tags[t][0] if p else None for t, p in zip(tags.tolist(), is_present)])
             if doc.seed_vectors is not None:
                 parts["seed"] = seed_prior(np.asarray(vectors[best_label]), doc.seed_vectors)
             relevance = sum(parts.values())

@@ -159,7 +159,9 @@ class Keyword:
     - ``seed``: with seed keywords only, ``guidance.SEED_WEIGHT`` times the cosine of the phrase
       to its nearest seed, as a z-score among the candidates (``keyextract.guidance``);
     - ``absent``: for a tag of a vocabulary, ``-vocabulary.ABSENT_PENALTY`` when none of its
-      labels occurs in the text, 0 when one does (``keyextract.vocabulary``).
+      labels occurs in the text, 0 when one does (``keyextract.vocabulary``);
+    - ``inside``: for a tag, ``-vocabulary.INSIDE_PENALTY`` times the share of its occurrences
+      that lie inside another present tag's (``vocabulary.inside_share``).
 
     Higher is more relevant. Scores compare within one document; across documents only the
     ``similarity`` part has a fixed scale, and ``confidence`` is the number to threshold.

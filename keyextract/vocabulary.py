@@ -37,6 +37,11 @@ from .types import Span, Token
 #: What an absent tag's score loses against a present one's (``Keyword.parts["absent"]``):
 #: chosen leave one set out on the vocabulary benchmark (``bench/vocabulary.py``, BENCHMARKS.md).
 ABSENT_PENALTY = 0.1
+#: What a present tag loses times the share of its occurrences that lie inside another present
+#: tag's (``inside_share``): ``capital`` found only within ``human capital`` and ``structural
+#: capital`` is a piece of them, not a tag of the document. Chosen with ``ABSENT_PENALTY`` leave
+#: one set out (BENCHMARKS.md, "Vocabulary").
+INSIDE_PENALTY = 0.4
 #: Without a cap on the list (``top_n=None``, ``min_confidence`` set), the absent tags ranked
 #: are those of the ``3 * UNCAPPED_TAGS + 5`` labels nearest the document.
 UNCAPPED_TAGS = 50
@@ -353,6 +358,27 @@ def best_tags(
     tags, first = np.unique(vocabulary.label_tag[order], return_index=True)
     best = order[first]
     return tags, similarity[best].astype(np.float64), best
+
+
+def inside_share(spans: Sequence[np.ndarray | None]) -> np.ndarray:
+    """``(n,)``: per tag, the share of its occurrences (``spans[k]``, ``(m, 2)``; ``None`` for
+    an absent tag, 0) that lie strictly inside an occurrence of another tag."""
+    owners = [np.full(len(s), k) for k, s in enumerate(spans) if s is not None and len(s)]
+    if not owners:
+        return np.zeros(len(spans))
+    owner = np.concatenate(owners)
+    flat = np.concatenate([s for s in spans if s is not None and len(s)])
+    order = np.lexsort((-flat[:, 1], flat[:, 0]))  # by start, longest first
+    inside = np.zeros(len(flat), bool)
+    reach_start, reach = -1, -1
+    for o in order.tolist():
+        start, end = flat[o]
+        if end <= reach and (start, end) != (reach_start, reach):
+            inside[o] = True
+        if end > reach:
+            reach_start, reach = start, end
+    counts = np.bincount(owner, minlength=len(spans)).astype(float)
+    return np.bincount(owner, weights=inside, minlength=len(spans)) / np.maximum(counts, 1.0)
 
 
 # --- label vectors --------------------------------------------------------------------------

@@ -156,7 +156,7 @@ def test_tags_present_and_absent_are_ranked_together(en_model_dir, tmp_path):
         assert by_id[absent].parts["position"] == by_id[absent].parts["frequency"] == 0.0
     for present in ("C1", "C2", "C3"):
         assert by_id[present].parts["absent"] == 0.0 and by_id[present].parts["position"] > 0
-    assert list(tags[0].parts) == ["similarity", "position", "frequency", "attention", "absent"]
+    assert list(tags[0].parts) == ["similarity", "position", "frequency", "attention", "absent", "inside"]
     assert [t.score for t in tags] == sorted((t.score for t in tags), reverse=True)
     for t in tags:
         assert abs(sum(t.parts.values()) - t.score) < 1e-5 and 0.0 <= t.confidence <= 1.0
