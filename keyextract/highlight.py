@@ -33,6 +33,7 @@ import html
 import os
 import re
 from bisect import bisect_right
+from heapq import heappop, heappush
 from collections.abc import Iterable, Sequence
 from typing import TextIO
 
@@ -49,9 +50,9 @@ HTML_COLORS = ("#ffff66", "#99ffff", "#99ff99", "#ff99ff", "#ffaaaa", "#aaccff")
 ANSI_COLORS = ("30;103", "30;106", "30;102", "30;105", "30;101", "30;104")
 _ANSI_RESET = "\x1b[0m"
 
-# Control characters but tab and line ends: a document could move the cursor or recolour a
-# terminal with them, and HTML does not allow them. Shown as U+FFFD (one character for one,
-# so offsets hold).
+# Control characters other than tab, line feed, form feed and carriage return (C0, DEL, C1): a
+# document could drive a terminal with them (ESC, CSI), and HTML does not allow them. Shown as
+# U+FFFD, one character for one, so offsets hold.
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 # Elements whose content HTML reads as text (a <mark> there would show as "<mark>").
 _RCDATA = frozenset(("title", "textarea"))
@@ -82,26 +83,32 @@ def resolve_overlaps(occurrences: Iterable[Run]) -> list[Run]:
     triples, offsets in one text, rank 1 the best), each character given to the best-ranked
     occurrence that covers it: of "deep neural network" (rank 2) and "neural network" (rank
     1), "deep " is marked as rank 2 and "neural network" as rank 1. Sorted by start; the
-    result does not depend on the order of ``occurrences``."""
-    starts: list[int] = []
-    claimed: list[Run] = []  # disjoint, sorted by start
-    for start, end, rank in sorted(occurrences, key=lambda o: (o[2], o[0], o[1])):
-        free, pos = [], start
-        k = bisect_right(starts, start) - 1
-        if k < 0 or claimed[k][1] <= start:
+    result does not depend on the order of ``occurrences``. Of two occurrences of one rank
+    that overlap, the one that starts first wins. A sweep over the occurrences' ends with a
+    heap of those open: O(n log n) for n occurrences."""
+    ordered = sorted(occurrences, key=lambda o: (o[0], o[2], o[1]))
+    bounds = sorted({p for start, end, _ in ordered for p in (start, end)})
+    runs: list[Run] = []
+    open_: list[tuple[int, int, int]] = []  # (rank, start, end) of the occurrences open
+    owner = None  # (rank, start) of the occurrence the last run belongs to
+    k = 0
+    for pos, next_pos in zip(bounds, bounds[1:]):
+        while k < len(ordered) and ordered[k][0] == pos:
+            start, end, rank = ordered[k]
+            heappush(open_, (rank, start, end))
             k += 1
-        while k < len(claimed) and claimed[k][0] < end:
-            if claimed[k][0] > pos:
-                free.append((pos, claimed[k][0], rank))
-            pos = max(pos, claimed[k][1])
-            k += 1
-        if pos < end:
-            free.append((pos, end, rank))
-        for run in free:
-            k = bisect_right(starts, run[0])
-            starts.insert(k, run[0])
-            claimed.insert(k, run)
-    return claimed
+        while open_ and open_[0][2] <= pos:
+            heappop(open_)
+        if not open_:
+            owner = None
+            continue
+        rank, start, _ = open_[0]
+        if owner == (rank, start) and runs[-1][1] == pos:
+            runs[-1] = (runs[-1][0], next_pos, rank)
+        else:
+            runs.append((pos, next_pos, rank))
+        owner = (rank, start)
+    return runs
 
 
 def highlight_html(document: Document | str, keywords: Sequence[Keyword], *, markup: str = "auto") -> str:
@@ -137,9 +144,9 @@ def highlight_ansi(
     sees, for a PDF its pages separated by a blank line) with the occurrences of ``keywords``
     in colour for a terminal: black on a light background, one colour a rank (``paint``).
 
-    ``color=False`` gives the text alone. Control characters other than tab and line ends
-    read as U+FFFD either way, so the document cannot drive the terminal. Arguments and
-    errors as ``highlight_html``."""
+    ``color=False`` gives the text alone. Control characters other than tab, line feed, form
+    feed and carriage return read as U+FFFD either way, so the document cannot drive the
+    terminal. Arguments and errors as ``highlight_html``."""
     document = _as_document(document, markup)
     text = _CONTROL_RE.sub("\ufffd", document.text)
     if not color:
@@ -210,7 +217,8 @@ def html_section(source: str, document: Document | str, keywords: Sequence[Keywo
         for rank, k in enumerate(keywords, 1):
             c = getattr(k, "confidence", None)
             parts.append(
-                f"<tr><td class=\"kx-n\">{rank}</td><td><mark class=\"{_color_class(rank)}\">{_escape(k.phrase)}</mark></td>"
+                f"<tr><td class=\"kx-n\">{rank}</td>"
+                f"<td><mark class=\"{_color_class(rank)}\">{_escape(k.phrase)}</mark></td>"
                 f"<td class=\"kx-n\">{k.score:.4f}</td>"
                 + (f"<td class=\"kx-n\">{'' if c is None else f'{c:.2f}'}</td>" if confidence else "")
                 + f"<td class=\"kx-n\">{len(k.spans)}</td></tr>\n"
@@ -393,10 +401,11 @@ def _pre(text: str, runs: list[Run], keywords: Sequence[Keyword], fmt: str) -> s
 def _render(text: str, runs: list[Run], keywords: Sequence[Keyword], escape: bool) -> str:
     """``text`` with each run in a mark; escaped as HTML if ``escape`` (else it is markup)."""
     esc = _escape if escape else str
+    tags = {rank: _mark_tag(rank, keywords[rank - 1]) for rank in {run[2] for run in runs}}
     out, pos = [], 0
     for start, end, rank in runs:
         out.append(esc(text[pos:start]))
-        out.append(_mark_tag(rank, keywords[rank - 1]) + esc(text[start:end]) + "</mark>")
+        out.append(tags[rank] + esc(text[start:end]) + "</mark>")
         pos = end
     out.append(esc(text[pos:]))
     return "".join(out)

@@ -157,6 +157,9 @@ def test_resolve_overlaps() -> None:
         assert resolve_overlaps(order) == expected
     assert resolve_overlaps([]) == []
     assert resolve_overlaps([(3, 4, 2), (0, 2, 1)]) == [(0, 2, 1), (3, 4, 2)]
+    # one phrase: overlapping occurrences, the first wins; touching ones stay two marks
+    assert resolve_overlaps([(2, 5, 1), (0, 3, 1)]) == [(0, 3, 1), (3, 5, 1)]
+    assert resolve_overlaps([(2, 4, 1), (0, 2, 1)]) == [(0, 2, 1), (2, 4, 1)]
 
 
 # --- HTML input ------------------------------------------------------------------------------
