@@ -315,7 +315,7 @@ def _markup_layout(document: Document) -> tuple[list[tuple[int, int]], int, int]
     events = _events(defused(source), 0, len(source))
     opaque: list[tuple[int, int]] = []
     rcdata: tuple[str, int] | None = None
-    marks = {}
+    landmarks: dict[str, int] = {}  # where <body> and <html> open, </head> ends, </body> and </html> start
     for k, (pos, kind, tag) in enumerate(events[:-1]):
         tag_end = events[k + 1][0]
         if kind == _CDATA:
@@ -326,20 +326,20 @@ def _markup_layout(document: Document) -> tuple[list[tuple[int, int]], int, int]
             opaque.append((rcdata[1], pos))
             rcdata = None
         if kind == _START and tag in ("body", "html"):
-            marks.setdefault(f"<{tag}>", tag_end)
+            landmarks.setdefault(f"<{tag}>", tag_end)
         elif kind == _END and tag == "head":
-            marks.setdefault("</head>", tag_end)
+            landmarks.setdefault("</head>", tag_end)
         elif kind == _END and tag in ("body", "html"):
-            marks[f"</{tag}>"] = pos
+            landmarks[f"</{tag}>"] = pos
     if rcdata is not None:
         opaque.append((rcdata[1], len(source)))
-    begin = marks.get("<body>", marks.get("</head>", marks.get("<html>", 0)))
-    stop = marks.get("</body>", marks.get("</html>", len(source)))
-    return _subtract(ranges, opaque), begin, max(begin, stop)
+    begin = landmarks.get("<body>", landmarks.get("</head>", landmarks.get("<html>", 0)))
+    stop = landmarks.get("</body>", landmarks.get("</html>", len(source)))
+    return _subtract(ranges, sorted(opaque)), begin, max(begin, stop)
 
 
 def _subtract(ranges: list[tuple[int, int]], holes: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """``ranges`` (sorted, disjoint) less ``holes`` (sorted, disjoint)."""
+    """``ranges`` (sorted, disjoint) less ``holes`` (sorted by start; they may overlap)."""
     result, k = [], 0
     for start, end in ranges:
         while k < len(holes) and holes[k][1] <= start:

@@ -214,6 +214,50 @@ def test_html_fragment_and_cdata() -> None:
     assert highlight_html(doc, keywords) == feed  # a mark in CDATA would be text
 
 
+MARKUP_CASES = [
+    "<p>solar <!-- not -- here --> panels &amp; wind<br>turbines</p>",
+    "<div><span>so</span>lar pa<i>n</i>els</div><script>if (a < b) { x = '<p>solar panels</p>'; }</script>",
+    "<p>a &lt; b &#8217;quoted&#x2019; &nbsp;&nbsp; R&D AT&T &foo; text</p>",
+    "<pre>  solar\n   panels <b>wind</b>\n</pre><textarea>wind <b>turbines</b></textarea>",
+    "<rss><item><description><![CDATA[<p>solar <b>panels</b></p>]]></description><title>wind farms</title><category>solar farms</category></item></rss>",
+    "<ul><li>unclosed item<li>another <em>item<p>broken <b>nesting</i> here</b></ul>",
+    "<svg><text>solar</text></svg><p>solar <math>x</math> panels<style>p { }</style> wind</p>",
+    "<html><body><p>solar panels</p><script>document.write('solar')",
+    "<p title=\"solar panels\" data-x='wind > turbines'>solar panels & wind > turbines</p>",
+    "<h1>Offshore</h1><p>wind</p><table><tr><td>solar</td><td>panels</td></tr></table><p>end &copy 2024",
+]
+
+
+@pytest.mark.parametrize("source", MARKUP_CASES)
+def test_marks_only_ever_wrap_text(source) -> None:
+    """Every word and every pair of words marked (the pairs overlapping the words): taking the
+    marks out gives the markup back, and every mark is a tag that HTML reads (none inside a
+    comment, script or attribute) around text only."""
+    doc = text_document(source, "html")
+    pairs = spans_of(doc, r"\S+\s+\S+")
+    words = spans_of(doc, r"\S+")
+    keywords = [Keyword("pair", 1.0, pairs), Keyword("word", 0.5, words)]
+    marked = highlight_html(doc, keywords)
+    assert re.sub(r"<mark [^>]*>|</mark>", "", marked) == source
+    inside = re.findall(r"<mark [^>]*>(.*?)</mark>", marked, re.S)
+    assert len(inside) == marked.count("<mark ") == marked.count("</mark>") > 0
+    assert not [text for text in inside if re.search(r"<[A-Za-z/!?]", text)]
+
+    class Counter(HTMLParser):
+        starts = ends = 0
+
+        def handle_starttag(self, tag, attrs):
+            self.starts += tag == "mark"
+
+        def handle_endtag(self, tag):
+            self.ends += tag == "mark"
+
+    counter = Counter(convert_charrefs=True)
+    counter.feed(marked)
+    assert counter.starts == counter.ends == len(inside)
+    assert highlight_ansi(doc, keywords, color=False) == doc.text
+
+
 # --- Markdown, PDF, Word ---------------------------------------------------------------------
 
 
