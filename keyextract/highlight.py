@@ -201,24 +201,26 @@ PAGE_END = "</body>\n</html>\n"
 def html_section(source: str, document: Document | str, keywords: Sequence[Keyword]) -> str:
     """The ``<section class="kx-document" data-source="SOURCE">`` of one document in
     ``html_page``: ``<h2>`` ``source``, a table of its keyphrases (rank, phrase in its mark
-    colour, score, confidence where any keyphrase has one, occurrences) or "no keyphrases
+    colour and a vocabulary tag's ``[id]``, score, confidence where any keyphrase has one,
+    occurrences) or "no keyphrases
     found", and ``<div class="kx-body">`` holding ``highlight_html`` of the document (of an
     HTML page: the content of its ``<body>``). Errors as ``highlight_html``."""
     document = _as_document(document, "auto")
     s = _escape(source)
     parts = [f"<section class=\"kx-document\" data-source=\"{s}\">\n<h2>{s}</h2>\n"]
     if keywords:
-        confidence = any(getattr(k, "confidence", None) is not None for k in keywords)
+        confidence = any(k.confidence is not None for k in keywords)
         parts.append(
             "<table class=\"kx-keyphrases\">\n<thead><tr><th class=\"kx-n\">rank</th><th>keyphrase</th>"
             "<th class=\"kx-n\">score</th>" + ("<th class=\"kx-n\">confidence</th>" if confidence else "")
             + "<th class=\"kx-n\">occurrences</th></tr></thead>\n<tbody>\n"
         )
         for rank, k in enumerate(keywords, 1):
-            c = getattr(k, "confidence", None)
+            c = k.confidence
+            tag = f" <span class=\"kx-id\">[{_escape(k.id)}]</span>" if k.id is not None and k.id != k.phrase else ""
             parts.append(
                 f"<tr><td class=\"kx-n\">{rank}</td>"
-                f"<td><mark class=\"{_color_class(rank)}\">{_escape(k.phrase)}</mark></td>"
+                f"<td><mark class=\"{_color_class(rank)}\">{_escape(k.phrase)}</mark>{tag}</td>"
                 f"<td class=\"kx-n\">{k.score:.4f}</td>"
                 + (f"<td class=\"kx-n\">{'' if c is None else f'{c:.2f}'}</td>" if confidence else "")
                 + f"<td class=\"kx-n\">{len(k.spans)}</td></tr>\n"
@@ -412,7 +414,7 @@ def _render(text: str, runs: list[Run], keywords: Sequence[Keyword], escape: boo
 
 
 def _mark_tag(rank: int, keyword: Keyword) -> str:
-    confidence = getattr(keyword, "confidence", None)
+    confidence = keyword.confidence
     hover = f"{keyword.phrase}: rank {rank}, score {keyword.score:.4f}" + (
         "" if confidence is None else f", confidence {confidence:.2f}"
     )

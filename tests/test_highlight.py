@@ -12,7 +12,6 @@ import re
 import sys
 from html.parser import HTMLParser
 from itertools import permutations
-from types import SimpleNamespace
 
 import pytest
 
@@ -98,18 +97,26 @@ def test_plain_text_is_escaped_and_marked() -> None:
     assert highlight_html("a < b\n", []) == '<pre class="kx-text" data-format="text">a &lt; b\n</pre>'
 
 
-def test_confidence_shows_on_hover_and_in_the_table() -> None:
-    # Keyword gains ``confidence`` in the core; highlighting reads it where present
-    kw = SimpleNamespace(phrase="solar panels", score=1.25, spans=((0, 12),), confidence=0.876)
+def test_confidence_and_tag_ids_show() -> None:
+    kw = Keyword("solar panels", 1.25, ((0, 12),), confidence=0.876)
     assert highlight_html("solar panels", [kw]) == (
         '<pre class="kx-text" data-format="text"><mark class="kx-c0" data-rank="1" data-phrase="solar panels" '
         'title="solar panels: rank 1, score 1.2500, confidence 0.88">solar panels</mark></pre>'
     )
-    other = SimpleNamespace(phrase="panels", score=0.5, spans=((6, 12),), confidence=None)
+    other = Keyword("panels", 0.5, ((6, 12),))
     section = html_section("a.txt", "solar panels", [kw, other])
     assert '<th class="kx-n">confidence</th>' in section
     assert '<td class="kx-n">0.88</td>' in section and '<td class="kx-n"></td>' in section
     assert "confidence" not in html_section("a.txt", "solar panels", [Keyword("solar panels", 1.25, ((0, 12),))])
+    # a vocabulary's tags: the id beside the label where they differ; a tag absent from the text has no marks
+    tags = [Keyword("Solar energy", 0.9, (), id="T17"), Keyword("panels", 0.5, ((6, 12),), id="panels")]
+    section = html_section("a.txt", "solar panels", tags)
+    assert ('<tr><td class="kx-n">1</td><td><mark class="kx-c0">Solar energy</mark> <span class="kx-id">[T17]</span></td>'
+            '<td class="kx-n">0.9000</td><td class="kx-n">0</td></tr>\n'
+            '<tr><td class="kx-n">2</td><td><mark class="kx-c1">panels</mark></td>'
+            '<td class="kx-n">0.5000</td><td class="kx-n">1</td></tr>\n') in section
+    assert highlight_html("solar panels", tags) == (
+        '<pre class="kx-text" data-format="text">solar ' + mark(2, "panels", 0.5, "panels") + "</pre>")
 
 
 def test_text_with_character_references_is_shown_as_given() -> None:
@@ -425,7 +432,8 @@ CLI_HTML = (
 
 
 def keywords_of(record: dict) -> list[Keyword]:
-    return [Keyword(k["phrase"], k["score"], tuple(tuple(s) for s in k["spans"])) for k in record["keywords"]]
+    return [Keyword(k["phrase"], k["score"], tuple(tuple(s) for s in k["spans"]), confidence=k["confidence"],
+                    id=k.get("id")) for k in record["keywords"]]
 
 
 @pytest.fixture
