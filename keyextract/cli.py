@@ -11,13 +11,14 @@ import textwrap
 from collections.abc import Sequence
 
 from . import __version__
-from .documents import DEFAULT_MAX_BYTES, MARKUP_MODES, read_document
+from .documents import DEFAULT_MAX_BYTES, MARKUP_MODES, Document, read_document
 from .errors import EXIT_INPUT, EXIT_USAGE, InputError, KeyextractError
 from .extractor import DEFAULT_BATCH_SIZE, progress_bar
+from .highlight import PAGE_END, highlight_ansi, html_section, page_start, paint, use_color
 from .languages import LANGS, language_note
 from .progress import write_line
 
-FORMATS = ("text", "json", "jsonl", "tsv")
+FORMATS = ("text", "json", "jsonl", "tsv", "html")
 # Files are read and extracted this many at a time, and their results written at once: enough
 # for the encoder to batch windows of similar length (32 at a time ran about 10% slower).
 FILES_PER_BATCH = 128
@@ -37,6 +38,8 @@ examples:
   cat article.txt | keyextract - --lang zh
   keyextract doc.txt --model ./models/albert-small --diversity 0.5 --max-words 4
   keyextract page.html --format json       # markup stripped; spans point into page.html
+  keyextract a.txt page.html --format html > marked.html   # one page, keyphrases marked
+  keyextract paper.txt --highlight          # the text with its keyphrases in colour, then the list
   keyextract README.md paper.pdf report.docx   # Markdown, PDF (pdf extra), Word (docx extra)
   keyextract eval gold.jsonl --top 5 10
   keyextract spark docs.parquet tagged/ --text-col abstract
@@ -190,7 +193,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="keyphrases per document (default 5; with --min-confidence, no cap unless given)")
     parser.add_argument("--candidates", metavar="FILE",
                         help="rank these phrases (one a line, UTF-8) for every document instead of its own candidates")
-    parser.add_argument("-f", "--format", choices=FORMATS, default="text", help="output format (default text)")
+    parser.add_argument("-f", "--format", choices=FORMATS, default="text",
+                        help="output format (default text); html: one self-contained page, each document "
+                        "with its keyphrases marked")
+    parser.add_argument("--highlight", action="store_true",
+                        help="--format text: print each document's text with its keyphrases in colour before "
+                        "its list (plain where stdout is not a terminal or NO_COLOR is set)")
     add_extraction_options(parser)
     parser.add_argument("--max-mb", type=_int_at_least(1), default=DEFAULT_MAX_BYTES // (1024 * 1024),
                         help="refuse inputs larger than this many MiB (default %(default)s)")
@@ -201,18 +209,23 @@ def build_parser() -> argparse.ArgumentParser:
 class _Writer:
     """Writes each document's result as soon as it is ready, in one of ``FORMATS``.
 
-    The tsv header and json's opening bracket come with the first document written, so that a
-    run in which every input failed prints nothing on stdout (not an empty table or list that
-    would read as "no keyphrases found"); ``finish`` closes what was opened.
+    The tsv header, json's opening bracket and html's page head come with the first document
+    written, so that a run in which every input failed prints nothing on stdout (not an empty
+    table or list that would read as "no keyphrases found"); ``finish`` closes what was opened.
     """
 
-    def __init__(self, fmt: str, multiple: bool) -> None:
+    def __init__(self, fmt: str, multiple: bool, highlight: bool = False, title: str = "keyextract") -> None:
         self.fmt, self.multiple, self.count = fmt, multiple, 0
+        self.highlight, self.title = highlight, title
+        self.color = highlight and use_color(sys.stdout)
 
-    def write(self, source: str, keywords: list, model: str | None = None) -> None:
-        """One document's keyphrases; ``model`` names its encoder (json/jsonl; None if none ran)."""
+    def write(self, source: str, keywords: list, model: str | None = None, document: Document | None = None) -> None:
+        """One document's keyphrases; ``model`` names its encoder (json/jsonl; None if none ran);
+        ``document`` is marked up with them (html, and text with --highlight)."""
         if self.count == 0:
-            self._out({"tsv": "source\trank\tphrase\tscore\tconfidence\tid\n", "json": "["}.get(self.fmt, ""))
+            opening = {"tsv": "source\trank\tphrase\tscore\tconfidence\tid\n", "json": "[",
+                       "html": page_start(self.title)}
+            self._out(opening.get(self.fmt, ""))
         record = {"source": source, "model": model, "keywords": [k.to_dict() for k in keywords]}
         if self.fmt == "json":
             body = json.dumps(record, ensure_ascii=False, indent=2).replace("\n", "\n  ")
@@ -222,10 +235,17 @@ class _Writer:
         elif self.fmt == "tsv":
             self._out("".join(f"{source}\t{r}\t{k.phrase}\t{k.score:.6f}\t{_number(k.confidence)}\t{k.id or ''}\n"
                               for r, k in enumerate(keywords, 1)))
+        elif self.fmt == "html":
+            self._out(html_section(source, document, keywords))
         else:
-            lines = ([f"==> {source} <=="] if self.multiple else []) + [
-                f"{k.score:.4f}  {k.phrase}" + (f"  [{k.id}]" if k.id is not None and k.id != k.phrase else "")
-                for k in keywords
+            header = [f"==> {source} <=="] if self.multiple else []
+            if self.highlight:  # the text, then a blank line and the list
+                text = highlight_ansi(document, keywords, color=self.color).rstrip()
+                header.append(text + ("\n" if keywords else ""))
+            lines = header + [
+                f"{k.score:.4f}  {paint(k.phrase, r) if self.color else k.phrase}"
+                + (f"  [{k.id}]" if k.id is not None and k.id != k.phrase else "")
+                for r, k in enumerate(keywords, 1)
             ]
             if not lines:
                 return
@@ -235,6 +255,8 @@ class _Writer:
     def finish(self) -> None:
         if self.fmt == "json" and self.count:
             self._out("\n]\n")
+        elif self.fmt == "html" and self.count:
+            self._out(PAGE_END)
 
     @staticmethod
     def _out(text: str) -> None:
@@ -249,7 +271,11 @@ def run(argv: Sequence[str] | None = None) -> int:
         return _run_eval(argv[1:])
     if argv[:1] == ["spark"]:
         return _run_spark(argv[1:])
-    args = build_parser().parse_intermixed_args(argv)
+    parser = build_parser()
+    args = parser.parse_intermixed_args(argv)
+    if args.highlight and args.format != "text":
+        parser.error(f"--highlight goes with --format text, not {args.format}"
+                     + (" (--format html marks the keyphrases itself)" if args.format == "html" else ""))
     try:
         extractor = make_extractor(args)
         _check_model(args.model)
@@ -264,7 +290,9 @@ def run(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
     top = args.top if args.top is not None or args.min_confidence is not None else 5
-    writer = _Writer(args.format, len(args.files) > 1)
+    names = ["<stdin>" if path == "-" else path for path in args.files]
+    title = "keyextract: " + (names[0] if len(names) == 1 else f"{len(names)} documents")
+    writer = _Writer(args.format, len(args.files) > 1, args.highlight, title)
     status = 0
     _route_notes(args.quiet, languages_of=None)  # languages: said below, once each, naming the file
     noted: set[str] = set()
@@ -298,10 +326,10 @@ def run(argv: Sequence[str] | None = None) -> int:
                 return EXIT_USAGE
             models = [extractor.models_.get(extractor.language(d)) if found else None
                       for d, found in zip(documents, results)]
-            for source, keywords, model in zip(sources, results, models):
+            for source, keywords, model, document in zip(sources, results, models, documents):
                 if not keywords:
                     _notes.info("%s: no keyphrase candidates found", source)
-                writer.write(source, keywords, model)
+                writer.write(source, keywords, model, document)
             bar.update(len(group))
     writer.finish()
     return status

@@ -18,7 +18,7 @@ import sys
 from bisect import bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
@@ -57,6 +57,8 @@ class Document:
             text with HTML character references (``&rsquo;``): the map back to the text as
             given, whose references ``text`` holds decoded (``textmap.decode_references``).
         page_starts: PDF: where each page's text starts in ``text``.
+        source: plain text, HTML/XML and Markdown: the text as given (decoded), which spans
+            point into (``highlight.py`` marks keyphrases in it); ``None`` for PDF and Word.
     """
 
     text: str
@@ -64,6 +66,7 @@ class Document:
     encoding: str | None = None
     source_map: Extracted | None = None
     page_starts: tuple[int, ...] = ()
+    source: str | None = field(default=None, repr=False)
 
     @property
     def lines_are_blocks(self) -> bool:
@@ -102,9 +105,9 @@ def text_document(text: str, markup: str = "auto", encoding: str | None = None) 
     if fmt == "text":
         # plain text copied from the web: its character references read as what they stand for
         decoded = decode_references(text) if markup == "auto" else None
-        return Document(text if decoded is None else decoded.text, "text", encoding, decoded)
+        return Document(text if decoded is None else decoded.text, "text", encoding, decoded, source=text)
     extracted = extract_markdown(text) if fmt == "markdown" else extract_html(text)
-    return Document(extracted.text, fmt, encoding, extracted)
+    return Document(extracted.text, fmt, encoding, extracted, source=text)
 
 
 def text_format(text: str) -> str:
