@@ -34,8 +34,8 @@ pipeline's tags could save. The same text thus gets the same keyphrases whatever
 
 ``doc._.keyphrases`` is ``None`` for a document the component has not processed, else a list of
 ``Keyphrase``, best first. The keyphrases are kept in ``doc.user_data`` as plain records
-(``Keyword.to_dict()``), so ``Doc.to_bytes``, ``DocBin`` and ``nlp.pipe(n_process=...)`` carry
-them; the ``Span`` objects are made when ``doc._.keyphrases`` is read.
+(``Keyword.to_dict()``), so ``Doc.to_bytes`` and ``DocBin(store_user_data=True)`` carry them; the
+``Span`` objects are made when ``doc._.keyphrases`` is read.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import tomllib
 import pytest
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, DocBin
 
 from keyextract import InputError, KeywordExtractor
 from keyextract.spacy import USER_DATA_KEY, KeyphraseComponent
@@ -36,8 +36,14 @@ def as_tuples(keyphrases) -> list[tuple]:
     return [(kp.phrase, kp.score, kp.offsets, kp.parts) for kp in keyphrases]
 
 
-def of_keywords(keywords) -> list[tuple]:
-    return [(k.phrase, k.score, k.spans, k.parts) for k in keywords]
+def assert_same(keyphrases, keywords) -> None:
+    """The component's keyphrases are these ``Keyword``s: phrases, order and offsets exactly;
+    scores and parts to 1e-5 (the encoder's batches, which differ with the texts batched
+    together, may move a vector by float rounding)."""
+    assert [(kp.phrase, kp.offsets, list(kp.parts)) for kp in keyphrases] == [(k.phrase, k.spans, list(k.parts)) for k in keywords]
+    assert [kp.score for kp in keyphrases] == pytest.approx([k.score for k in keywords], abs=1e-5)
+    for kp, k in zip(keyphrases, keywords):
+        assert kp.parts == pytest.approx(k.parts, abs=1e-5)
 
 
 def test_pipe_goes_through_extract_batch_a_batch_at_a_time(en_model_dir) -> None:
@@ -56,11 +62,12 @@ def test_pipe_goes_through_extract_batch_a_batch_at_a_time(en_model_dir) -> None
     assert batches == [MIXED[0:3], MIXED[3:6], MIXED[6:7]]
     # every document its own keyphrases: those of one extract_batch call over all the texts
     expected = KeywordExtractor(en_model_dir).extract_batch(MIXED, top_n=4)
-    assert [as_tuples(doc._.keyphrases) for doc in docs] == [of_keywords(ks) for ks in expected]
+    for doc, keywords in zip(docs, expected):
+        assert_same(doc._.keyphrases, keywords)
     assert [len(doc._.keyphrases) for doc in docs] == [4, 4, 4, 0, 4, 4, 0]
     assert len({tuple(kp.phrase for kp in doc._.keyphrases) for doc in docs if doc._.keyphrases}) == 5
     # nlp(text) alone: the same
-    assert as_tuples(nlp(MIXED[2])._.keyphrases) == of_keywords(expected[2])
+    assert_same(nlp(MIXED[2])._.keyphrases, expected[2])
     assert batches[-1] == [MIXED[2]]
 
 
@@ -109,7 +116,8 @@ def test_blank_chinese_pipeline(zh_model_dir) -> None:
     nlp.add_pipe("keyextract", config={"model": zh_model_dir, "top_n": 5})
     doc = nlp(ZH_TEXT)
     expected = KeywordExtractor(zh_model_dir).extract(ZH_TEXT, top_n=5)
-    assert as_tuples(doc._.keyphrases) == of_keywords(expected) and len(expected) == 5
+    assert_same(doc._.keyphrases, expected)
+    assert len(expected) == 5
     for kp in doc._.keyphrases:
         assert [s.text for s in kp.spans] == [kp.phrase] * len(kp.offsets)
         assert [(s.start, s.end) for s in kp.spans] == list(kp.offsets)  # token i is character i
@@ -134,7 +142,8 @@ def test_the_pipelines_tags_are_not_read(en_model_dir) -> None:
     docs = list(nlp.pipe(EN[:3]))
     assert {t.pos_ for t in docs[0]} == {"VERB"}
     expected = KeywordExtractor(en_model_dir).extract_batch(EN[:3], top_n=6)
-    assert [as_tuples(d._.keyphrases) for d in docs] == [of_keywords(ks) for ks in expected]
+    for doc, keywords in zip(docs, expected):
+        assert_same(doc._.keyphrases, keywords)
     assert all(len(d._.keyphrases) == 6 for d in docs)
 
 
@@ -207,6 +216,8 @@ def test_keyphrases_travel_with_the_doc(en_model_dir) -> None:
     copy = Doc(nlp.vocab).from_bytes(doc.to_bytes())
     assert as_tuples(copy._.keyphrases) == as_tuples(doc._.keyphrases) and len(doc._.keyphrases) == 4
     assert [[s.text for s in kp.spans] for kp in copy._.keyphrases] == [[s.text for s in kp.spans] for kp in doc._.keyphrases]
+    (from_bin,) = DocBin(docs=[doc], store_user_data=True).from_bytes(DocBin(docs=[doc], store_user_data=True).to_bytes()).get_docs(nlp.vocab)
+    assert as_tuples(from_bin._.keyphrases) == as_tuples(doc._.keyphrases)
     # a document the component has not processed
     assert spacy.blank("en")("Some text.")._.keyphrases is None
 
