@@ -32,6 +32,7 @@ def test_wheel_contains_stopwords_and_entry_point(tmp_path) -> None:
     assert {
         "keyextract/data/stopwords/en.txt", "keyextract/data/stopwords/zh.txt", "keyextract/cli.py",
         "keyextract/data/tagger/en_perceptron.npz", "keyextract/data/tagger/LICENSE", "keyextract/data/tagger/README.md",
+        "keyextract/data/calibration.json",
     } <= names
     # the lists of the languages without a tagger, and their licences
     assert {"keyextract/data/stopwords/pt.txt", "keyextract/data/stopwords/fr.txt", "keyextract/data/stopwords/README.md"} <= names
