@@ -307,7 +307,7 @@ class KeywordExtractor:
         lists = per_text(candidates, len(texts), "candidates")
         if lists is not None and self.vocabulary is not None:
             raise ValueError("candidates cannot be given to an extractor with a vocabulary")
-        vocabularies = [load_vocabulary(c) if c else _NO_CANDIDATES for c in lists] if lists is not None else None
+        vocabularies = [replace(load_vocabulary(c), persist=False) if c else _NO_CANDIDATES for c in lists] if lists is not None else None
         if vocabularies is None and self.vocabulary is not None:
             vocabularies = [self._vocabulary()] * len(texts)
         show_docs = progress if progress is not None else len(texts) > CHUNK_DOCS and sys.stderr.isatty()

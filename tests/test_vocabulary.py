@@ -8,7 +8,7 @@ import pytest
 
 from keyextract import InputError, KeywordExtractor
 from keyextract.segmentation import segment
-from keyextract.vocabulary import ABSENT_PENALTY, label_units, label_vectors, load_vocabulary
+from keyextract.vocabulary import ABSENT_PENALTY, LabelIndex, label_units, label_vectors, load_vocabulary
 
 TEXT = (
     "Coral reefs and ocean warming.\n\n"
@@ -178,6 +178,15 @@ def test_label_vectors_are_cached_on_disk_and_memory_mapped(en_model_dir, tmp_pa
     # other labels, another file
     KeywordExtractor(model=en_model_dir, lang="en", vocabulary=terms + ["reef"]).extract(TEXT, top_n=3)
     assert len(list(files[0].parent.glob("*.npy"))) == 2
+    # the match index is kept beside them, and read back as it was built
+    (index_file,) = files[0].parent.glob(f"index-en-{load_vocabulary(terms).digest()[:24]}.json")
+    read = LabelIndex.read(index_file, "en")
+    built = LabelIndex(terms, "en")
+    assert (read.table, read.prefixes, read.acronyms) == (built.table, built.prefixes, built.acronyms)
+    # candidates= lists leave nothing on disk
+    before = sorted(files[0].parent.iterdir())
+    KeywordExtractor(model=en_model_dir, lang="en").extract(TEXT, candidates=["ocean", "marine heatwaves"])
+    assert sorted(files[0].parent.iterdir()) == before
 
 
 def test_a_label_longer_than_the_window_names_its_line(en_model_dir, tmp_path):
