@@ -34,7 +34,7 @@ try:
     from starlette.datastructures import MutableHeaders
     from starlette.exceptions import HTTPException
     from starlette.middleware import Middleware
-    from starlette.requests import Request
+    from starlette.requests import ClientDisconnect, Request
     from starlette.responses import HTMLResponse, JSONResponse, Response
     from starlette.routing import Route
 except ImportError as _exc:  # pragma: no cover - exercised by a test that hides starlette
@@ -84,6 +84,8 @@ SERVER_OPTIONS = {
 # What --preload extracts from, once per language, to load that language's encoder: candidates in
 # English, Chinese and, read as any other language, n-grams.
 _WARMUP_TEXT = "Keyword extraction ranks candidate phrases. 关键词抽取对候选短语排序。"
+# Seconds a graceful stop waits beyond the request timeout before it cancels what is left.
+_STOP_MARGIN = 10
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _log = logging.getLogger("keyextract.serve")
 
@@ -557,11 +559,14 @@ async def _read_body(request: Request, limit: int) -> bytes:
     if declared.isdigit() and int(declared) > limit:
         raise too_large
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise too_large
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise _RequestError(400, "client_disconnected", "the client went away before the body ended", "body") from None
     return b"".join(chunks)
 
 
@@ -660,7 +665,6 @@ def listen(host: str, port: int) -> socket.socket:
     except OSError:
         sock.close()
         raise
-    sock.set_inheritable(True)
     return sock
 
 
@@ -670,10 +674,13 @@ def run_server(app: Starlette, sock: socket.socket, limits: Limits) -> int:
     At SIGTERM the server stops accepting connections, finishes every request it accepted, stops
     the batcher, and returns. (uvicorn re-raises the signal it stopped on once it has stopped, to
     end the process as the signal would; the handler installed here for that moment does nothing,
-    so the process exits 0.)
+    so the process exits 0.) Every accepted request is answered within ``limits.timeout`` (504 at
+    the latest); what is still open ``limits.timeout + 10`` seconds after the signal (a body still
+    arriving from a slow client) is cancelled, so that a stop always ends.
     """
     config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on",
-                            limit_concurrency=limits.max_connections, timeout_keep_alive=5)
+                            limit_concurrency=limits.max_connections, timeout_keep_alive=5,
+                            timeout_graceful_shutdown=limits.timeout + _STOP_MARGIN)
     server = _Server(config, app.state.service)
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
