@@ -82,8 +82,10 @@ SERVER_OPTIONS = {
     "stopwords": "--stopwords", "user_dict": "--user-dict", "max_length": "--model",
 }
 # What --preload extracts from, once per language, to load that language's encoder: candidates in
-# English, Chinese and, read as any other language, n-grams.
-_WARMUP_TEXT = "Keyword extraction ranks candidate phrases. 关键词抽取对候选短语排序。"
+# English, Chinese and, read as any other language, n-grams. The English half alone goes through
+# language identification (a text with Chinese in it is told Chinese before the identifier runs).
+_WARMUP_ENGLISH = "Keyword extraction ranks candidate phrases by their similarity to the document."
+_WARMUP_TEXT = _WARMUP_ENGLISH + " 关键词抽取对候选短语排序。"
 # Seconds a graceful stop waits beyond the request timeout before it cancels what is left.
 _STOP_MARGIN = 10
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -353,7 +355,7 @@ class Service:
         return extractor
 
     def _warmup(self) -> None:
-        self._extractors[()].language(_WARMUP_TEXT)  # loads the language identifier, if lang is auto
+        self._extractors[()].language(_WARMUP_ENGLISH)  # loads the language identifier, if lang is auto
         for code in self.preload:
             started = time.monotonic()
             extractor = self._extractor((("lang", code),))
