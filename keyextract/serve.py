@@ -236,7 +236,10 @@ def parse_request(body: bytes, max_texts: int) -> ExtractRequest:
     try:
         decoded = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise _RequestError(400, "invalid_utf8", _utf8_message(body, exc), _utf8_field(body)) from None
+        field = _utf8_field(body)
+        where = f"{field}: " if field != "body" else ""
+        raise _RequestError(400, "invalid_utf8", f"{where}byte 0x{body[exc.start]:02x} at offset {exc.start} of the "
+                            "body is not UTF-8 (send JSON in UTF-8)", field) from None
     try:
         data = json.loads(decoded)
     except json.JSONDecodeError as exc:
@@ -303,13 +306,6 @@ def _utf8_field(body: bytes) -> str:
                     if isinstance(item, str) and _LONE_SURROGATE.search(item):
                         return f"{name}[{i}]"
     return "body"
-
-
-def _utf8_message(body: bytes, exc: UnicodeDecodeError) -> str:
-    field = _utf8_field(body)
-    where = f"{field}: " if field != "body" else ""
-    return (f"{where}byte 0x{body[exc.start]:02x} at offset {exc.start} of the body is not UTF-8 "
-            "(send JSON in UTF-8)")
 
 
 # -- the service --------------------------------------------------------------------------------
