@@ -8,12 +8,14 @@ once no text of its key has arrived for a quiet gap, and at the latest ``MAX_DEL
 after its oldest text arrived. The gap is ``max_wait``, or ``WAIT_SHARE`` of the time recent
 batches took (up to ``MAX_SHARE_GAP``) if that is longer, so that waiting for more texts adds at
 most about 5% to a batch's time on any hardware. Under load the queue already holds a full batch
-when the worker comes back, and no time is spent waiting; alone, a request waits one gap. Clients that send their next
-request when the last is answered come back over some milliseconds after a batch ends, and more
-on a busy machine: a fixed 5 or 10 ms after the first cut 32 of them into batches of 29 and 3,
-while a gap of 5% of the batch kept them whole (bench/serve_load.py). The scheme is that of
-Triton's dynamic batcher (``max_queue_delay_microseconds``) and TorchServe (``batch_size``,
-``max_batch_delay``), with the delay counted from the last arrival and scaled to the batch.
+when the worker comes back, and no time is spent waiting; alone, a request waits one gap.
+Clients that send their next request when the last is answered come back over some milliseconds
+after a batch ends, and more on a busy machine: with 32 such clients on 2 shared cores
+(bench/serve_load.py), 5 ms counted from the first text cut them into batches of 26 and 6, a
+quiet gap of 5 or 10 ms into 31 and 1 or 29 and 3, and 5% of the batch's time (about 0.1 s there)
+kept them whole. The scheme is that of Triton's dynamic batcher (``max_queue_delay_microseconds``)
+and TorchServe (``batch_size``, ``max_batch_delay``), with the delay counted from the last arrival
+and scaled to the batch.
 
 The queue is bounded (``max_queue`` texts waiting): a request that does not fit is refused whole
 (``QueueFull``), so memory stays bounded under overload.

@@ -468,12 +468,12 @@ def _run_serve(argv: list[str]) -> int:
     """``keyextract serve``: the HTTP service and its web page (keyextract.serve)."""
     parser = _Parser(
         prog="keyextract serve",
-        description="Serve keyphrase extraction over HTTP: POST /v1/extract takes {\"text\": ...} or "
-        "{\"texts\": [...]} with per-request options (top_n, lang, diversity, ...) and answers what "
-        "--format json prints; GET / is a page to try it; GET /health, /ready, /openapi.json. Texts "
-        "of concurrent requests are batched for the encoder. Needs the serve extra (starlette, "
-        "uvicorn, pydantic). The options below the service's are the defaults of every request "
-        "(model, device and the files apply to all).",
+        description="Serve keyphrase extraction over HTTP (needs the serve extra: starlette, uvicorn, pydantic).\n"
+        "POST /v1/extract takes {\"text\": ...} or {\"texts\": [...]} with per-request options (top_n, lang,\n"
+        "diversity, ...) and answers what --format json prints; GET / is a page to try it; GET /health,\n"
+        "/ready and /openapi.json. Texts of concurrent requests share encoder batches. The extraction\n"
+        "options below are the defaults of every request (--model, --device, --batch-size, --quantize\n"
+        "and the files apply to all). Reference: docs/serve.md.",
         epilog="examples:\n"
         "  keyextract serve\n"
         "  keyextract serve --port 9000 --model ./all-MiniLM-L6-v2 --preload en,zh\n"
@@ -482,23 +482,24 @@ def _run_serve(argv: list[str]) -> int:
         "Exit status 2: bad options, an unusable model, or an address that cannot be listened on.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--host", default="127.0.0.1",
+    parser.add_argument("--host", default="127.0.0.1", metavar="ADDR",
                         help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: every interface)")
-    parser.add_argument("--port", type=_port, default=8000, help="TCP port (default 8000; 0: any free port)")
-    parser.add_argument("--max-request-bytes", type=_int_at_least(1), default=1024 * 1024,
+    parser.add_argument("--port", type=_port, default=8000, metavar="N", help="TCP port (default 8000; 0: any free port)")
+    parser.add_argument("--max-request-bytes", type=_int_at_least(1), default=1024 * 1024, metavar="N",
                         help="largest request body; larger ones get 413 (default %(default)s)")
-    parser.add_argument("--max-texts", type=_int_at_least(1), default=64,
+    parser.add_argument("--max-texts", type=_int_at_least(1), default=64, metavar="N",
                         help="most texts a request; more get 413 (default %(default)s)")
-    parser.add_argument("--max-queue", type=_int_at_least(1), default=256,
+    parser.add_argument("--max-queue", type=_int_at_least(1), default=256, metavar="N",
                         help="most texts waiting for the encoder; a request that does not fit gets 503 with "
                         "Retry-After (default %(default)s)")
-    parser.add_argument("--max-batch", type=_int_at_least(1), default=32,
+    parser.add_argument("--max-batch", type=_int_at_least(1), default=32, metavar="N",
                         help="most texts an extract_batch call, from concurrent requests (default %(default)s)")
-    parser.add_argument("--batch-wait-ms", type=_float_range(0, 1000), default=5.0,
-                        help="how long a batch waits to fill after its first text arrived (default %(default)s)")
-    parser.add_argument("--timeout", type=_float_range(0.001, 86400), default=60.0,
+    parser.add_argument("--batch-wait-ms", type=_float_range(0, 1000), default=5.0, metavar="MS",
+                        help="a batch that is not full closes after this long without a new text, or 5%% of "
+                        "the time recent batches took (up to 100 ms) if that is longer (default %(default)s)")
+    parser.add_argument("--timeout", type=_float_range(0.001, 86400), default=60.0, metavar="SECONDS",
                         help="seconds from a request's acceptance to its answer; later gets 504 (default %(default)s)")
-    parser.add_argument("--max-connections", type=_int_at_least(1), default=1024,
+    parser.add_argument("--max-connections", type=_int_at_least(1), default=1024, metavar="N",
                         help="open connections at most; more get 503 at once (default %(default)s)")
     parser.add_argument("--preload", type=_languages, metavar="CODES",
                         help="languages whose encoders load at startup, before /ready says ready, e.g. en,zh "
