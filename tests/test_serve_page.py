@@ -2,13 +2,15 @@
 chromium-driver by Selenium, against a uvicorn server in this process (all-MiniLM-L6-v2). An English
 text pasted and a Chinese file dropped: the phrases highlighted in the DOM, the list with scores and
 the encoder must be those the API answers; a screenshot of each is saved (its path is printed and
-recorded as a property of the test)."""
+recorded as a property of the test; $KEYEXTRACT_ARTIFACTS names a folder to keep them in)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -83,7 +85,12 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def screenshots(tmp_path_factory):
+def screenshots(tmp_path_factory) -> Path:
+    """Where the screenshots go: $KEYEXTRACT_ARTIFACTS if set (to keep them), else a pytest temporary folder."""
+    kept = os.environ.get("KEYEXTRACT_ARTIFACTS")
+    if kept:
+        Path(kept).mkdir(parents=True, exist_ok=True)
+        return Path(kept)
     return tmp_path_factory.mktemp("serve_page_screenshots")
 
 
