@@ -372,7 +372,7 @@ def write_section(text: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sets", nargs="+", default=list(SETS))
+    parser.add_argument("--sets", nargs="*", default=list(SETS), help="sets to run (none: only --scale)")
     parser.add_argument("--limit", type=int)
     parser.add_argument("--systems", nargs="+", default=list(SYSTEMS))
     parser.add_argument("--threads", type=int, default=2)

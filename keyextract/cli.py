@@ -29,7 +29,8 @@ _notes = logging.getLogger("keyextract.cli")
 USAGE = """keyextract [options] FILE [FILE ...]
        keyextract eval DATA.jsonl [options]      precision, recall, F1 against gold keyphrases
        keyextract spark INPUT OUTPUT [options]   a keyphrase column for a table, with Apache Spark
-       (keyextract eval --help, keyextract spark --help: their options)"""
+       keyextract serve [options]                an HTTP service and a web page
+       (keyextract eval --help, keyextract spark --help, keyextract serve --help: their options)"""
 
 EPILOG = """\
 examples:
@@ -206,6 +207,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def json_record(source: str, keywords: list, model: str | None) -> dict:
+    """One document's object in ``--format json``/``jsonl`` output (and in the answers of
+    ``keyextract serve``): ``{"source", "model", "keywords": [Keyword.to_dict(), ...]}``."""
+    return {"source": source, "model": model, "keywords": [k.to_dict() for k in keywords]}
+
+
+def encoder_names(extractor, documents: Sequence, results: Sequence[list]) -> list[str | None]:
+    """The name of the encoder that ranked each document's phrases (``extractor.models_`` of its
+    language), or None for a document without keyphrases; ``results`` as ``extract_batch``
+    returned them for ``documents``."""
+    return [extractor.models_.get(extractor.language(d)) if found else None for d, found in zip(documents, results)]
+
+
 class _Writer:
     """Writes each document's result as soon as it is ready, in one of ``FORMATS``.
 
@@ -226,7 +240,7 @@ class _Writer:
             opening = {"tsv": "source\trank\tphrase\tscore\tconfidence\tid\n", "json": "[",
                        "html": page_start(self.title)}
             self._out(opening.get(self.fmt, ""))
-        record = {"source": source, "model": model, "keywords": [k.to_dict() for k in keywords]}
+        record = json_record(source, keywords, model)
         if self.fmt == "json":
             body = json.dumps(record, ensure_ascii=False, indent=2).replace("\n", "\n  ")
             self._out(("," if self.count else "") + "\n  " + body)
@@ -271,6 +285,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         return _run_eval(argv[1:])
     if argv[:1] == ["spark"]:
         return _run_spark(argv[1:])
+    if argv[:1] == ["serve"]:
+        return _run_serve(argv[1:])
     parser = build_parser()
     args = parser.parse_intermixed_args(argv)
     if args.highlight and args.format != "text":
@@ -324,8 +340,7 @@ def run(argv: Sequence[str] | None = None) -> int:
                 bar.write(f"keyextract: error: {exc}", file=sys.stderr)
                 writer.finish()  # the results of earlier groups stay well-formed
                 return EXIT_USAGE
-            models = [extractor.models_.get(extractor.language(d)) if found else None
-                      for d, found in zip(documents, results)]
+            models = encoder_names(extractor, documents, results)
             for source, keywords, model, document in zip(sources, results, models, documents):
                 if not keywords:
                     _notes.info("%s: no keyphrase candidates found", source)
@@ -500,6 +515,87 @@ def _run_spark(argv: list[str]) -> int:
         print(f"keyextract: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     return spark.run_spark_command(args, extractor)
+
+
+def _port(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {value!r}") from None
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"must be in [0, 65535] (0: any free port), got {number}")
+    return number
+
+
+def _languages(value: str) -> list[str]:
+    codes = [code.strip() for code in value.split(",") if code.strip()]
+    for code in codes:
+        if code not in LANGS or code == "auto":
+            raise argparse.ArgumentTypeError(f"unknown language {code!r}; allowed: {', '.join(LANGS[1:])}")
+    return codes
+
+
+def _run_serve(argv: list[str]) -> int:
+    """``keyextract serve``: the HTTP service and its web page (keyextract.serve)."""
+    parser = _Parser(
+        prog="keyextract serve",
+        description="Serve keyphrase extraction over HTTP (needs the serve extra: starlette, uvicorn, pydantic).\n"
+        "POST /v1/extract takes {\"text\": ...} or {\"texts\": [...]} with per-request options (top_n, lang,\n"
+        "diversity, ...) and answers what --format json prints; GET / is a page to try it; GET /health,\n"
+        "/ready and /openapi.json. Texts of concurrent requests share encoder batches. The extraction\n"
+        "options below are the defaults of every request (--model, --device, --batch-size, --quantize\n"
+        "and the files apply to all). Reference: docs/serve.md.",
+        epilog="examples:\n"
+        "  keyextract serve\n"
+        "  keyextract serve --port 9000 --model ./all-MiniLM-L6-v2 --preload en,zh\n"
+        "  curl -s localhost:8000/v1/extract -d '{\"text\": \"...\", \"top_n\": 3}'\n\n"
+        "SIGTERM (or Ctrl-C) stops accepting connections, finishes every accepted request, then exits 0.\n"
+        "Exit status 2: bad options, an unusable model, or an address that cannot be listened on.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--host", default="127.0.0.1", metavar="ADDR",
+                        help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: every interface)")
+    parser.add_argument("--port", type=_port, default=8000, metavar="N", help="TCP port (default 8000; 0: any free port)")
+    parser.add_argument("--max-request-bytes", type=_int_at_least(1), default=1024 * 1024, metavar="N",
+                        help="largest request body; larger ones get 413 (default %(default)s)")
+    parser.add_argument("--max-texts", type=_int_at_least(1), default=64, metavar="N",
+                        help="most texts a request; more get 413 (default %(default)s)")
+    parser.add_argument("--max-queue", type=_int_at_least(1), default=256, metavar="N",
+                        help="most texts waiting for the encoder; a request that does not fit gets 503 with "
+                        "Retry-After (default %(default)s)")
+    parser.add_argument("--max-batch", type=_int_at_least(1), default=32, metavar="N",
+                        help="most texts an extract_batch call, from concurrent requests (default %(default)s)")
+    parser.add_argument("--batch-wait-ms", type=_float_range(0, 1000), default=5.0, metavar="MS",
+                        help="a batch that is not full closes after this long without a new text, or 5%% of "
+                        "the time recent batches took (up to 100 ms) if that is longer (default %(default)s)")
+    parser.add_argument("--timeout", type=_float_range(0.001, 86400), default=60.0, metavar="SECONDS",
+                        help="seconds from a request's acceptance to its answer; later gets 504 (default %(default)s)")
+    parser.add_argument("--max-connections", type=_int_at_least(1), default=1024, metavar="N",
+                        help="open connections at most; more get 503 at once (default %(default)s)")
+    parser.add_argument("--preload", type=_languages, metavar="CODES",
+                        help="languages whose encoders load at startup, before /ready says ready, e.g. en,zh "
+                        "(default: --lang, or en when it is auto)")
+    parser.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default=None,
+                        help="log level on stderr (default info; warning with -q); debug logs each request's start")
+    parser.add_argument("-n", "--top", type=_int_at_least(1), default=5,
+                        help="keyphrases per document when a request does not say (default 5)")
+    add_extraction_options(parser)
+    args = parser.parse_args(argv)
+    args.log_level = args.log_level or ("warning" if args.quiet else "info")
+    if args.max_texts > args.max_queue:
+        parser.error(f"--max-texts ({args.max_texts}) must not exceed --max-queue ({args.max_queue})")
+    try:
+        from . import serve
+    except ImportError as exc:
+        print(f"keyextract: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        extractor = make_extractor(args)
+        _check_model(args.model)
+        return serve.run_serve_command(args, extractor)
+    except (KeyextractError, ValueError) as exc:
+        print(f"keyextract: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def main(argv: Sequence[str] | None = None) -> None:

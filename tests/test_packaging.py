@@ -36,12 +36,14 @@ def test_wheel_contains_stopwords_and_entry_point(tmp_path) -> None:
     } <= names
     # the lists of the languages without a tagger, and their licences
     assert {"keyextract/data/stopwords/pt.txt", "keyextract/data/stopwords/fr.txt", "keyextract/data/stopwords/README.md"} <= names
+    assert {"keyextract/serve.py", "keyextract/batching.py", "keyextract/data/serve/index.html"} <= names  # the service's page
     assert "keyextract = keyextract.cli:main" in entry_points
     # spaCy finds the component through this entry point (tests/test_spacy.py)
     assert "[spacy_factories]\nkeyextract = keyextract.spacy:make_keyextract" in entry_points
     with zipfile.ZipFile(wheel) as zf:
         metadata = next(zf.read(n).decode() for n in names if n.endswith(".dist-info/METADATA"))
-    assert {"Provides-Extra: offline", "Provides-Extra: spark", "Provides-Extra: pdf", "Provides-Extra: docx", "Provides-Extra: spacy"} <= set(metadata.splitlines())
+    assert {"Provides-Extra: offline", "Provides-Extra: spark", "Provides-Extra: pdf", "Provides-Extra: docx",
+            "Provides-Extra: spacy", "Provides-Extra: serve"} <= set(metadata.splitlines())
     requires = [Requirement(line.split(": ", 1)[1]) for line in metadata.splitlines() if line.startswith("Requires-Dist: ")]
 
     def extra(name: str, platform: str = "linux") -> set[str]:
@@ -54,6 +56,8 @@ def test_wheel_contains_stopwords_and_entry_point(tmp_path) -> None:
     assert extra("pdf") == {"pypdf"} and extra("docx") == {"python-docx"}
     assert extra("pdf") | extra("docx") | {"reportlab"} <= extra("test")  # CI tests PDF and Word input
     assert extra("spacy") == {"spacy"} and extra("spacy") <= extra("test")  # and the spaCy component
+    assert extra("serve") == {"starlette", "uvicorn", "pydantic"}
+    assert extra("serve") | {"httpx", "selenium"} <= extra("test")  # CI tests the service and its page
     # README's command for a built wheel, with its extras, resolves (against what is installed)
     proc = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--dry-run", "--no-index", f"{wheel}[offline,spark]"],
