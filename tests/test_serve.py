@@ -257,7 +257,7 @@ def held(monkeypatch):
     original = KeywordExtractor.extract_batch
     state = SimpleNamespace(calls=[], release=threading.Event(), holding=threading.Event())
 
-    def extract_batch(self, texts, top_n=5, batch_size=None, progress=None):
+    def extract_batch(self, texts, top_n=5, batch_size=None, progress=None, **guides):
         if texts:
             state.calls.append((list(texts), top_n, self.diversity))
         if any("HOLD" in t for t in texts):
@@ -267,7 +267,7 @@ def held(monkeypatch):
             raise RuntimeError("poisoned text")
         if any("NOMODEL" in t for t in texts):
             raise ModelLoadError("model 'x' cannot be loaded here")
-        return original(self, texts, top_n, batch_size, progress)
+        return original(self, texts, top_n, batch_size, progress, **guides)
 
     monkeypatch.setattr(KeywordExtractor, "extract_batch", extract_batch)
     return state
