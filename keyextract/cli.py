@@ -362,6 +362,8 @@ def _read_candidates(path: str) -> list[str]:
             phrases = [line.strip() for line in fh if line.strip()]
     except UnicodeDecodeError as exc:
         raise InputError(f"candidates {path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except FileNotFoundError:
+        raise InputError(f"candidates {path}: no such file") from None
     except OSError as exc:
         raise InputError(f"candidates {path}: {exc.strerror or exc}") from None
     if not phrases:

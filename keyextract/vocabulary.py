@@ -127,6 +127,8 @@ def load_vocabulary(source: Vocabulary | str | os.PathLike | Iterable[str]) -> V
                 lines = fh.read().splitlines()
         except UnicodeDecodeError as exc:
             raise InputError(f"vocabulary {name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        except FileNotFoundError:
+            raise InputError(f"vocabulary {name}: no such file") from None
         except OSError as exc:
             raise InputError(f"vocabulary {name}: {exc.strerror or exc}") from None
         numbered = [(n, line) for n, line in enumerate(lines, 1) if line.strip()]
