@@ -84,10 +84,12 @@ def test_features_of_a_document():
     parts = {"similarity": np.array([0.5, 0.25]), "position": np.array([0.25, 0.0]), "absent": np.array([0.0, -0.1])}
     x = features(parts, np.array([1, 2]), "zh")
     row = dict(zip(FEATURES, x[0]))
-    assert row == {"score": 0.75, "similarity": 0.5, "position": 0.25, "frequency": 0.0, "attention": 0.0,
-                   "specificity": 0.0, "length": 0.0, "absent": 0.0, "inside": 0.0, "gap": 0.0, "log_rank": 0.0, "zh": 1.0,
+    assert row == {"gap": 0.0, "similarity_gap": 0.0, "position": 0.25, "frequency": 0.0, "attention": 0.0,
+                   "specificity": 0.0, "length": 0.0, "absent": 0.0, "inside": 0.0, "log_rank": 0.0, "zh": 1.0,
                    "untagged": 0.0}
-    assert dict(zip(FEATURES, x[1]))["gap"] == pytest.approx(-0.6) and x[1][FEATURES.index("log_rank")] == np.log(2)
+    second = dict(zip(FEATURES, x[1]))
+    assert (second["gap"], second["similarity_gap"], second["absent"], second["log_rank"]) == pytest.approx(
+        (-0.6, -0.25, -0.1, np.log(2)))
 
 
 def test_predict_is_logistic_then_isotonic():
