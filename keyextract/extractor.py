@@ -30,7 +30,7 @@ from .stopwords import load_stopwords, read_stopword_file
 from .textmap import mark_line_breaks
 from .types import Candidate, Contests, Keyword, Spans
 from .vocabulary import (
-    ABSENT_PENALTY, INSIDE_PENALTY, UNCAPPED_TAGS, inside_share, Vocabulary, best_tags, label_units, label_vectors, load_vocabulary, tag_occurrences,
+    ABSENT_PENALTY, INSIDE_PENALTY, UNCAPPED_TAGS, inside_share, Vocabulary, best_tags, label_vectors, load_vocabulary, tag_occurrences,
 )
 
 DEFAULT_MODELS = {
@@ -741,8 +741,8 @@ class KeywordExtractor:
                 parts["seed"] = seed_prior(np.asarray(vectors[best_label]), doc.seed_vectors)
             relevance = sum(parts.values())
             word_form = word_reading(handled_language(doc.lang) or "")
-            units = [nesting_units(" ".join(label_units(vocabulary.preferred[t], handled_language(doc.lang) or "")), word_form)
-                     for t in tags.tolist()]
+            lang = handled_language(doc.lang) or ""
+            units = [nesting_units(" ".join(vocabulary.preferred_units(t, lang)), word_form) for t in tags.tolist()]
             tag_spans = [doc.tags[t][0] if p else np.zeros((0, 2), np.int64) for t, p in zip(tags.tolist(), is_present)]
             picks = mmr(relevance, np.asarray(vectors[best_label]), top_n or len(tags), self.diversity, units,
                         self.keep_nested, tag_spans)

@@ -89,6 +89,14 @@ class Vocabulary:
         order, bounds = self._indexes["order"]
         return order[bounds[tag] : bounds[tag + 1]]
 
+    def preferred_units(self, tag: int, lang: str) -> tuple[str, ...]:
+        """``label_units`` of tag ``tag``'s preferred label for documents of ``lang``, computed
+        once per process (the list rule compares tags in them)."""
+        memo = self._indexes.setdefault(("units", lang), {})
+        if tag not in memo:
+            memo[tag] = label_units(self.preferred[tag], lang)
+        return memo[tag]
+
     def index(self, lang: str) -> LabelIndex:
         """The labels' match index for documents of ``lang`` (a handled language code, ``""``
         for none), built once per language and process, and kept in the cache folder of the
