@@ -359,11 +359,14 @@ def render(report: dict, command: str) -> str:
 
 
 def write_section(text: str) -> None:
+    """Put ``text`` (a section: its first line is its ``## `` title) into BENCHMARKS.md, in
+    place of the section of that title, or at the end."""
     path = ROOT / "BENCHMARKS.md"
     doc = path.read_text(encoding="utf-8")
-    if SECTION in doc:
-        start = doc.index(SECTION)
-        nxt = doc.find("\n## ", start + len(SECTION))
+    title = text.splitlines()[0]
+    if title in doc:
+        start = doc.index(title)
+        nxt = doc.find("\n## ", start + len(title))
         doc = doc[:start] + text + (doc[nxt + 1 :] if nxt >= 0 else "")
     else:
         doc = doc.rstrip("\n") + "\n\n" + text
