@@ -357,15 +357,9 @@ def _number(value: float | None) -> str:
 def _read_candidates(path: str) -> list[str]:
     """The phrases of a --candidates file, one a line (blank lines skipped); InputError naming
     the file for one that cannot be read, is not UTF-8 or has none."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            phrases = [line.strip() for line in fh if line.strip()]
-    except UnicodeDecodeError as exc:
-        raise InputError(f"candidates {path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except FileNotFoundError:
-        raise InputError(f"candidates {path}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"candidates {path}: {exc.strerror or exc}") from None
+    from .vocabulary import read_lines
+
+    phrases = [line.strip() for line in read_lines(path, "candidates") if line.strip()]
     if not phrases:
         raise InputError(f"candidates {path}: no phrases")
     return phrases

@@ -69,10 +69,11 @@ class Vocabulary:
     label_line: tuple[int, ...]
     source: str
     persist: bool = True  # keep match indexes on disk (``index``); False for ``candidates=`` lists
+    # per-process caches: labels by tag (``labels_of``), preferred-label units and match
+    # indexes by language (``preferred_units``, ``index``)
+    _by_tag: list = field(default_factory=list, compare=False, repr=False)
+    _units: dict = field(default_factory=dict, compare=False, repr=False)
     _indexes: dict = field(default_factory=dict, compare=False, repr=False)
-
-    def __len__(self) -> int:
-        return len(self.ids)
 
     def digest(self) -> str:
         """SHA-256 of the labels and the tags they belong to (what label vectors depend on)."""
@@ -83,16 +84,16 @@ class Vocabulary:
 
     def labels_of(self, tag: int) -> np.ndarray:
         """The label numbers of tag ``tag``."""
-        if "order" not in self._indexes:
+        if not self._by_tag:
             order = np.argsort(self.label_tag, kind="stable")
-            self._indexes["order"] = (order, np.searchsorted(self.label_tag[order], np.arange(len(self.ids) + 1)))
-        order, bounds = self._indexes["order"]
+            self._by_tag.extend((order, np.searchsorted(self.label_tag[order], np.arange(len(self.ids) + 1))))
+        order, bounds = self._by_tag
         return order[bounds[tag] : bounds[tag + 1]]
 
     def preferred_units(self, tag: int, lang: str) -> tuple[str, ...]:
         """``label_units`` of tag ``tag``'s preferred label for documents of ``lang``, computed
         once per process (the list rule compares tags in them)."""
-        memo = self._indexes.setdefault(("units", lang), {})
+        memo = self._units.setdefault(lang, {})
         if tag not in memo:
             memo[tag] = label_units(self.preferred[tag], lang)
         return memo[tag]
@@ -114,6 +115,21 @@ class Vocabulary:
         return self._indexes[lang]
 
 
+def read_lines(path: str | os.PathLike, what: str) -> list[str]:
+    """The lines of the UTF-8 file ``path`` (a vocabulary, a ``--candidates`` file). Raises
+    ``InputError`` ``"{what} {path}: ..."`` for a file that is missing, cannot be read or is not
+    UTF-8."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read().splitlines()
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{what} {os.fspath(path)}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except FileNotFoundError:
+        raise InputError(f"{what} {os.fspath(path)}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{what} {os.fspath(path)}: {exc.strerror or exc}") from None
+
+
 def load_vocabulary(source: Vocabulary | str | os.PathLike | Iterable[str]) -> Vocabulary:
     """Read a vocabulary.
 
@@ -130,15 +146,7 @@ def load_vocabulary(source: Vocabulary | str | os.PathLike | Iterable[str]) -> V
         return source
     if isinstance(source, (str, os.PathLike)):
         name = os.fspath(source)
-        try:
-            with open(name, encoding="utf-8") as fh:
-                lines = fh.read().splitlines()
-        except UnicodeDecodeError as exc:
-            raise InputError(f"vocabulary {name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-        except FileNotFoundError:
-            raise InputError(f"vocabulary {name}: no such file") from None
-        except OSError as exc:
-            raise InputError(f"vocabulary {name}: {exc.strerror or exc}") from None
+        lines = read_lines(name, "vocabulary")
         numbered = [(n, line) for n, line in enumerate(lines, 1) if line.strip()]
         where = name
     else:

@@ -272,3 +272,11 @@ def test_cli_candidates_file(en_model_dir, tmp_path, cli):
     empty = write(tmp_path / "empty.txt", "\n")
     proc = cli(doc, "--model", en_model_dir, "--candidates", empty)
     assert (proc.returncode, proc.stderr) == (2, f"keyextract: error: candidates {empty}: no phrases\n")
+    missing = tmp_path / "missing.txt"
+    proc = cli(doc, "--model", en_model_dir, "--candidates", missing)
+    assert (proc.returncode, proc.stderr) == (2, f"keyextract: error: candidates {missing}: no such file\n")
+    latin1 = tmp_path / "latin1.txt"
+    latin1.write_bytes("caf\xe9\n".encode("latin-1"))
+    proc = cli(doc, "--model", en_model_dir, "--candidates", latin1)
+    assert (proc.returncode, proc.stderr) == (
+        2, f"keyextract: error: candidates {latin1}: not UTF-8 text (invalid continuation byte at byte 3)\n")
