@@ -70,8 +70,19 @@ def _tags_of(tokens, spans) -> list[list[str]]:
     return out
 
 
-def document_features(extractor, encoder, docs, records) -> list[dict]:
-    """Features of each prepared document of one chunk (see the module docstring)."""
+def _static_vectors(encoder, phrases: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Mean input (word-piece) embedding of each phrase's tokens, and its token count: a phrase
+    vector that no context touches, for fitting ``keyextract.phrasemap`` variants."""
+    table = encoder.model.get_input_embeddings().weight.detach().cpu().numpy()
+    ids = encoder.tokenizer(list(phrases), add_special_tokens=False)["input_ids"]
+    return (np.stack([table[i].mean(axis=0) if i else np.zeros(table.shape[1], np.float32) for i in ids]),
+            np.array([len(i) for i in ids], np.int64))
+
+
+def document_features(extractor, encoder, docs, records, vectors: bool = False) -> list[dict]:
+    """Features of each prepared document of one chunk (see the module docstring); with
+    ``vectors``, also each candidate's in-context (``ctx``), isolated (``iso``) and static
+    (``static``, ``_static_vectors``) vectors and its token count, and the document vector."""
     from keyextract.evaluation import normalize_phrase
     from keyextract.ranking import cosines
     from keyextract.segmentation import segment
@@ -121,6 +132,11 @@ def document_features(extractor, encoder, docs, records) -> list[dict]:
             "is_gold": np.array([normalize_phrase(p, doc.lang) in gold for p in phrases], bool),
             "free": np.array([getattr(c, "free", False) for c in cands], bool),
         })
+        if vectors:
+            static, n_pieces = _static_vectors(encoder, phrases)
+            out[-1].update(ctx=pooled.astype(np.float16), iso=isolated.astype(np.float16),
+                           static=static.astype(np.float16), pieces=n_pieces,
+                           doc=np.asarray(enc.doc_vector, np.float32))
     return out
 
 
@@ -179,14 +195,14 @@ def _with_word_subspans(free: bool) -> None:
     ex.extract_candidates = extract_candidates
 
 
-def compute(name: str, limit: int | None, threads: int) -> list[dict | None]:
+def compute(name: str, limit: int | None, threads: int, vectors: bool = False, encoder_name: str | None = None) -> list[dict | None]:
     """Features of the first ``limit`` documents of set ``name`` (None for a document without candidates)."""
     import torch
     from keyextract import KeywordExtractor
 
     torch.set_num_threads(threads)
     lang = LANG_OF_SET[name]
-    model = str(minilm_dir() if lang == "en" else e5_dir())
+    model = str(minilm_dir() if (encoder_name or ("minilm" if lang == "en" else "e5")) == "minilm" else e5_dir())
     extractor = KeywordExtractor(model, lang=lang, device="cpu")
     records = read_set(name, limit)
     extractor.extract(records[0]["text"][:300])  # loads the encoder
@@ -197,7 +213,7 @@ def compute(name: str, limit: int | None, threads: int) -> list[dict | None]:
         prepared = [extractor._prepare(r["text"]) for r in chunk]
         with_cands = [(p, r) for p, r in zip(prepared, chunk) if p.candidates]
         encoder = extractor._encoder(model, lang)
-        done = iter(document_features(extractor, encoder, [p for p, _ in with_cands], [r for _, r in with_cands])
+        done = iter(document_features(extractor, encoder, [p for p, _ in with_cands], [r for _, r in with_cands], vectors)
                     if with_cands else [])
         features.extend(next(done) if p.candidates else None for p in prepared)
         print(f"  {name}: {b + len(chunk)}/{len(records)} documents, {time.perf_counter() - started:.0f} s",
@@ -215,6 +231,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="first N documents of every set (default: all; papers PAPER_LIMITS)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     parser.add_argument("--variant", choices=("words-contend", "words-free"), help="experimental candidates")
+    parser.add_argument("--vectors", action="store_true",
+                        help="also store the phrase and document vectors (for bench/phrase_map.py); file <set>.vectors.pkl")
+    parser.add_argument("--encoder", choices=("minilm", "e5"),
+                        help="encoder of every set (default: all-MiniLM-L6-v2 for English, multilingual-e5-small otherwise)")
     parser.add_argument("--out", type=Path, help="folder to write (default bench/.cache/features/<commit>)")
     args = parser.parse_args(argv)
     revision = source_revision()
@@ -226,9 +246,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in [s.strip() for s in args.sets.split(",") if s.strip()]:
         limit = args.limit or PAPER_LIMITS.get(name)
         started = time.perf_counter()
-        docs = compute(name, limit, args.threads)
-        with open(cache_path(out, name, args.variant), "wb") as fh:
-            pickle.dump({"revision": revision, "limit": limit, "docs": docs}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        docs = compute(name, limit, args.threads, args.vectors, args.encoder)
+        variant = "+".join(v for v in (args.variant, "vectors" if args.vectors else None) if v) or None
+        with open(cache_path(out, name, variant), "wb") as fh:
+            encoder = args.encoder or ("minilm" if LANG_OF_SET[name] == "en" else "e5")
+            pickle.dump({"revision": revision, "limit": limit, "docs": docs, "encoder": encoder}, fh, protocol=pickle.HIGHEST_PROTOCOL)
         print(f"{name}: {len(docs)} documents in {time.perf_counter() - started:.0f} s (keyextract {revision})",
               file=sys.stderr)
     return 0

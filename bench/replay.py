@@ -21,7 +21,7 @@ from keyextract.evaluation import normalize_phrase
 class Config:
     """What the replay varies. Defaults: keyextract's defaults before this round."""
 
-    mode: str = "isolated"  # "isolated" | "context"
+    mode: str = "isolated"  # "isolated" | "context" | "mapped" (similarity from ``sim_mapped``)
     shortlist: bool = True  # isolated mode: only the 3 * top + 5 best in context encoded alone
     position_weight: float = 0.3
     position_scale: float = 150.0
@@ -90,6 +90,8 @@ def rank_with_parts(d: dict, c: Config, top: int) -> tuple[list[int], dict[str, 
     idx = np.flatnonzero(keep)
     if c.mode == "context":
         p = parts(_take(d, idx), c, d["sim_context"][idx])
+    elif c.mode == "mapped":
+        p = parts(_take(d, idx), c, d["sim_mapped"][idx])
     elif tagged and c.shortlist:
         p = parts(_take(d, idx), c, d["sim_context"][idx])
         take = ranking.shortlist(sum(p.values()), 3 * top + 5)

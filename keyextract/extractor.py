@@ -27,6 +27,7 @@ from .ranking import (
 )
 from .segmentation import segment
 from .stopwords import load_stopwords, read_stopword_file
+from .phrasemap import MapFitter, PhraseMap, static_vectors
 from .textmap import mark_line_breaks
 from .types import Candidate, Contests, Keyword, Spans
 from .vocabulary import (
@@ -43,11 +44,12 @@ DEFAULT_MULTILINGUAL_MODEL = "intfloat/multilingual-e5-small"
 # Which language was found in a document, said once per language and extractor: INFO for a
 # language handled without a tagger, WARNING for one keyextract has no stopword list for.
 _log = logging.getLogger("keyextract.languages")
-MODES = ("context", "isolated")
+MODES = ("mapped", "context", "isolated")
 DEFAULT_DIVERSITY = 0.0
 # Defaults chosen on all dev sets together (BENCHMARKS.md): isolated phrase vectors rank
-# better than in-context ones, and the priors lift long papers most.
-DEFAULT_MODE = "isolated"
+# better than in-context ones, and mapped ones (``keyextract.phrasemap``) nearly as well at the
+# cost of in-context ones; the priors lift long papers most.
+DEFAULT_MODE = "mapped"
 DEFAULT_POSITION_WEIGHT = 0.3
 DEFAULT_FREQUENCY_WEIGHT = 0.05
 DEFAULT_ATTENTION_WEIGHT = ATTENTION_WEIGHT
@@ -133,9 +135,15 @@ class KeywordExtractor:
         max_words: longest candidate phrase, in words (in a language without a tagger, words
             that are not stopwords: a linker such as the ``de`` of ``força de paz`` does not
             count); ``None`` (default): 5 for English (``DEFAULT_MAX_WORDS``), 3 otherwise.
-        mode: ``"isolated"`` encodes each phrase alone (as EmbedRank and KeyBERT do; best
-            quality on our dev sets); ``"context"`` pools each phrase's token vectors from the
-            one pass over the document (fastest: no encoder work beyond the document).
+        mode: ``"mapped"`` (default) takes each phrase's vector from the one pass over the
+            document (the mean of its tokens' vectors) and maps it to what encoding the phrase
+            alone would give (``keyextract.phrasemap``: a linear map per encoder, shipped for
+            the offline encoders, fitted from the first documents and cached for others; until
+            then, and for languages without a tagger, documents are ranked as in isolated
+            mode); ``"isolated"`` encodes the best candidates alone (as EmbedRank and KeyBERT
+            do; on the dev sets within 0.3 micro F1@10 of mapped mode, at up to twice its cost
+            on abstracts); ``"context"`` uses the in-context vectors as they are (as fast as
+            mapped mode, up to 2.8 points of micro F1@10 lower on long papers).
         exhaustive: in isolated mode, encode every candidate alone. By default (False) only a
             shortlist is: the ``3 * top_n + 5`` candidates of a document that score best with
             their in-context vectors (pooled from the document pass, priors included;
@@ -558,16 +566,25 @@ class KeywordExtractor:
         unless ``exhaustive``. A shortlisted candidate's parts are those an exhaustive run gives
         it (priors computed over all the document's candidates, similarity of its own vector).
         """
-        isolated = self.mode == "isolated"
         tagged = [handled_language(d.lang) in ("en", "zh") for d in docs]
+        fitter = self._phrase_map(encoder) if self.mode == "mapped" and any(tagged) else None
+        phrase_map = fitter.get() if fitter is not None else None
+        # per document: "context" (in-context vectors), "mapped" (in-context vectors through the
+        # phrase map) or "isolated" (phrases encoded alone). Mapped mode ranks documents in
+        # languages without a tagger as isolated mode does (the map lost 1 micro F1@10 on
+        # 110-PT-BN-KP, BENCHMARKS.md), and so too all documents while a map is being fitted.
+        kinds = [
+            self.mode if self.mode != "mapped" else ("mapped" if t and phrase_map is not None else "isolated")
+            for t in tagged
+        ]
         attention = self.attention_weight > 0 and any(tagged)
-        shortlisting = [isolated and not self.exhaustive and t for t in tagged]
+        shortlisting = [k == "isolated" and not self.exhaustive and t for k, t in zip(kinds, tagged)]
         # pooled in context (window by window, no token vectors kept): every candidate in
-        # context mode, the candidates of shortlisting documents in isolated mode, and in any
-        # mode those whose attention prior is wanted (the attention is pooled alongside)
+        # context and mapped mode, the candidates of shortlisting documents in isolated mode,
+        # and in any mode those whose attention prior is wanted (the attention is pooled alongside)
         spans = [
-            [c.spans for c in d.candidates] if not isolated or short or (attention and t) else []
-            for d, short, t in zip(docs, shortlisting, tagged)
+            [c.spans for c in d.candidates] if kind != "isolated" or short or (attention and t) else []
+            for d, kind, short, t in zip(docs, kinds, shortlisting, tagged)
         ]
         encoded = encoder.encode(
             [d.text for d in docs], False, batch_size, progress=progress,
@@ -575,8 +592,13 @@ class KeywordExtractor:
         )
         docs = self._guide(encoder, docs, batch_size)
         scored = []  # per document: its candidates still in the running, their parts, their vectors
-        for doc, enc, short in zip(docs, encoded, shortlisting):
-            if not isolated:
+        mapped = [k for k, kind in enumerate(kinds) if kind == "mapped"]
+        mapped_vectors = dict(zip(mapped, self._mapped_vectors(encoder, phrase_map, [docs[k] for k in mapped], [encoded[k] for k in mapped], batch_size)))
+        for k, (doc, enc, short, kind) in enumerate(zip(docs, encoded, shortlisting, kinds)):
+            if kind == "mapped":
+                vectors = mapped_vectors.pop(k)
+                scored.append((doc.candidates, self._score_parts(doc, enc, doc.candidates, vectors, enc.pooled_attention), vectors))
+            elif kind == "context":
                 if enc.found.all():  # no copy of the pooled vectors (n x dim)
                     kept, vectors, attention_sums = doc.candidates, enc.pooled, enc.pooled_attention
                 else:
@@ -587,13 +609,15 @@ class KeywordExtractor:
             elif short:
                 parts = self._score_parts(doc, enc, doc.candidates, enc.pooled, enc.pooled_attention)
                 take = shortlist(sum(parts.values()), self._shortlist_size(doc, parts, top_n))
-                scored.append(([doc.candidates[i] for i in take], {name: v[take] for name, v in parts.items()}, None))
+                scored.append(([doc.candidates[i] for i in take], {name: v[take] for name, v in parts.items()}, take))
             else:
                 scored.append((doc.candidates, None, None))
-        if isolated:  # the phrases of the whole chunk share forward passes
-            phrase_vectors = encoder.embed([c.phrase for kept, _, _ in scored for c in kept], batch_size, progress=progress)
+        alone = [k for k, kind in enumerate(kinds) if kind == "isolated"]
+        if alone:  # the phrases of the whole chunk share forward passes
+            phrase_vectors = encoder.embed([c.phrase for k in alone for c in scored[k][0]], batch_size, progress=progress)
             row = 0
-            for k, (doc, enc, (kept, parts, _)) in enumerate(zip(docs, encoded, scored)):
+            for k in alone:
+                doc, enc, (kept, parts, take) = docs[k], encoded[k], scored[k]
                 vectors = phrase_vectors[row : row + len(kept)]
                 row += len(kept)
                 if parts is None:
@@ -602,6 +626,10 @@ class KeywordExtractor:
                     parts["similarity"] = cosines(vectors, enc.doc_vector)
                     if doc.seed_vectors is not None:
                         parts["seed"] = seed_prior(vectors, doc.seed_vectors)
+                    if fitter is not None:  # a lazy fit's data: the shortlist's pairs of vectors
+                        found = enc.found[take]
+                        static, pieces = static_vectors(encoder, [c.phrase for c, ok in zip(kept, found) if ok])
+                        fitter.add(enc.pooled[take][found], vectors[found], enc.doc_vector, static, pieces)
                 scored[k] = (kept, parts, vectors)
         results = []
         for k, (doc, enc) in enumerate(zip(docs, encoded)):
@@ -617,6 +645,40 @@ class KeywordExtractor:
             picks = mmr(relevance, vectors, top_n or len(kept), self.diversity, units, self.keep_nested, [c.spans for c in kept])
             results.append(self._keywords(doc, picks, parts, [c.phrase for c in kept], [c.spans for c in kept]))
         return results
+
+    def _phrase_map(self, encoder) -> MapFitter:
+        """The phrase map of ``encoder`` (``phrasemap.MapFitter``: shipped, cached, or being
+        fitted), one per encoder and process (kept on the encoder, shared by extractors)."""
+        fitter = getattr(encoder, "phrase_map_", None)
+        if fitter is None:
+            fitter = encoder.phrase_map_ = MapFitter(encoder)
+        return fitter
+
+    def _mapped_vectors(
+        self, encoder, phrase_map: PhraseMap | None, docs: list[_Prepared], encoded: list, batch_size: int
+    ) -> list[np.ndarray]:
+        """Per document, ``(n, dim)`` vectors of its ``n`` candidates: in-context vectors through
+        ``phrase_map`` (the static vectors of all documents' phrases in one call); a candidate
+        with no token of its own in the document pass (``found`` False) is encoded alone."""
+        if not docs:
+            return []
+        found_phrases = [c.phrase for doc, enc in zip(docs, encoded) for c, ok in zip(doc.candidates, enc.found) if ok]
+        static, pieces = static_vectors(encoder, found_phrases)
+        lost = encoder.embed([c.phrase for doc, enc in zip(docs, encoded) for c, ok in zip(doc.candidates, enc.found) if not ok], batch_size)
+        out, row, lost_row = [], 0, 0
+        for doc, enc in zip(docs, encoded):
+            found = enc.found
+            vectors = np.empty((len(doc.candidates), encoder.dim), np.float32)
+            n_found = int(found.sum())
+            if n_found:
+                vectors[found] = phrase_map(enc.pooled[found], enc.doc_vector, static[row : row + n_found], pieces[row : row + n_found])
+            row += n_found
+            n_lost = len(found) - n_found
+            if n_lost:
+                vectors[~found] = lost[lost_row : lost_row + n_lost]
+            lost_row += n_lost
+            out.append(vectors)
+        return out
 
     def _shortlist_size(self, doc: _Prepared, parts: dict[str, np.ndarray], top_n: int | None) -> int:
         """How many candidates isolated mode encodes alone: ``3 * top_n + 5``; without a cap

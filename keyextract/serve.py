@@ -145,7 +145,8 @@ class ExtractRequest(BaseModel):
     lang: _Lang | None = Field(None, description="Document language; auto detects it per document.")
     diversity: float | None = Field(None, ge=0, le=1, description="MMR diversity; 0 ranks by relevance only.")
     keep_nested: bool | None = Field(None, description="Also list phrases nested in a listed one.")
-    mode: Literal["isolated", "context"] | None = Field(None, description="Encode each phrase alone, or pool it in context.")
+    mode: Literal["mapped", "isolated", "context"] | None = Field(
+        None, description="Phrase vectors from the document pass mapped to isolated ones (default), each phrase encoded alone, or pooled in context as they are.")
     exhaustive: bool | None = Field(None, description="Isolated mode: encode every candidate, not only the shortlist.")
     max_words: int | None = Field(None, ge=1, le=MAX_WORDS, description="Longest phrase in words.")
     position_weight: float | None = Field(None, ge=0, le=10, description="Weight of the early-occurrence prior.")

@@ -41,6 +41,9 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # that spin waiting for each other made the suite several times slower (the memory test: 25 s
 # with one thread, 107 s with two, load average 6 on 2 cores).
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# The tiny test encoders have no shipped phrase map: no lazy fit (keyextract.phrasemap), so that
+# their lists are isolated mode's whatever ran before (tests/test_phrasemap.py turns it on).
+os.environ["KEYEXTRACT_FIT_PHRASES"] = "0"
 
 EN_WINDOW = 64  # max_position_embeddings of the tiny English model
 SHARED_HINT = "put the project's shared folder beside the repository as ../shared (CI has it)"

@@ -190,7 +190,7 @@ BAD = [
     (b'{"text": "a", "diversity": -0.1}', "invalid_value", "diversity",
      "diversity: Input should be greater than or equal to 0, got -0.1"),
     (b'{"text": "a", "mode": "fast"}', "invalid_value", "mode",
-     "mode: Input should be 'isolated' or 'context', got \"fast\""),
+     "mode: Input should be 'mapped', 'isolated' or 'context', got \"fast\""),
     (b'{"text": "a", "lang": "xx"}', "invalid_value", "lang", None),
     (b'{"texts": []}', "invalid_value", "texts", "texts: the list is empty; give at least one text"),
     (b"{}", "missing_text", "text", 'give text (a string) or texts (a list of strings), e.g. {"text": "..."}'),

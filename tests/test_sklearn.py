@@ -162,7 +162,7 @@ def test_the_extractor_options_are_parameters(fake) -> None:
 def test_extractor_validation_errors_come_through() -> None:
     with pytest.raises(ValueError) as caught:
         KeyphraseVectorizer(mode="fast").fit(["a text"])
-    assert str(caught.value) == "mode must be one of ('context', 'isolated'), got 'fast'"
+    assert str(caught.value) == "mode must be one of ('mapped', 'context', 'isolated'), got 'fast'"
     with pytest.raises(ValueError) as caught:
         KeyphraseVectorizer(top_n=0).fit(["a text"])
     assert str(caught.value) == "top_n must be an integer >= 1, got 0"

@@ -172,7 +172,7 @@ def test_config_takes_every_extractor_option() -> None:
         ({"keep_nested": "no"}, "keyextract -> keep_nested\tat root: 'no' is not <class 'bool'>"),
         ({"diversity": "0.5"}, "keyextract component: diversity must be a number, got '0.5'"),
         ({"diversity": 2.0}, "keyextract component: diversity must be in [0, 1], got 2.0"),
-        ({"mode": "fast"}, "keyextract component: mode must be one of ('context', 'isolated'), got 'fast'"),
+        ({"mode": "fast"}, "keyextract component: mode must be one of ('mapped', 'context', 'isolated'), got 'fast'"),
         ({"top_n": 0}, "keyextract component: top_n must be an integer >= 1, got 0"),
         ({"lang": "xx"}, "keyextract component: lang must be one of: auto, en, zh, af, ar, bg, bn, br, ca"),
     ],
