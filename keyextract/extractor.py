@@ -8,6 +8,7 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -63,6 +64,7 @@ FALLBACK_MAX_WORDS = 3
 # and characters: enough to batch the encoder well, few enough to bound the memory of a chunk's
 # candidates and encoder windows and to move a progress bar.
 CHUNK_DOCS = 128
+FIRST_CHUNK_DOCS = 16
 CHUNK_CHARS = 500_000
 # A longer text is segmented and its candidates selected in blocks of about this many
 # characters (``_blocks``), so that its tokens are never all held at once; its keyphrases are
@@ -324,28 +326,41 @@ class KeywordExtractor:
         results: list[list[Keyword]] = [[] for _ in texts]
         lengths = [len(t.text) if isinstance(t, Document) else len(t) for t in texts]
         order = sorted(range(len(texts)), key=lengths.__getitem__)
-        with notes_beside_bars(show_docs or within), progress_bar(len(texts), show_docs) as bar:
-            for chunk in _chunks(order, lengths):
-                keywords = self._extract_chunk(
-                    [texts[i] for i in chunk], top_n, batch_size or self.batch_size, within,
-                    [seeds[i] for i in chunk] if seeds else None,
-                    [vocabularies[i] for i in chunk] if vocabularies else None,
-                )
+        def prepare(chunk: list[int]) -> list[_Prepared]:
+            return self._prepare_chunk(
+                [texts[i] for i in chunk], within, [seeds[i] for i in chunk] if seeds else None,
+                [vocabularies[i] for i in chunk] if vocabularies else None,
+            )
+
+        chunks = list(_chunks(order, lengths))
+        # The CPU stages of the next chunk run in a thread while the encoder works on this one
+        # (torch leaves Python's lock while it computes): on 200 Inspec abstracts with one torch
+        # thread that hid about half of segmentation, tagging and candidates.
+        with notes_beside_bars(show_docs or within), progress_bar(len(texts), show_docs) as bar, \
+                ThreadPoolExecutor(max_workers=1, thread_name_prefix="keyextract-prepare") as pool:
+            upcoming = pool.submit(prepare, chunks[0]) if chunks else None
+            for k, chunk in enumerate(chunks):
+                prepared = upcoming.result()
+                upcoming = pool.submit(prepare, chunks[k + 1]) if k + 1 < len(chunks) else None
+                try:
+                    keywords = self._rank_chunk(prepared, top_n, batch_size or self.batch_size, within)
+                except BaseException:
+                    if upcoming is not None:
+                        upcoming.cancel()
+                    raise
                 for i, found in zip(chunk, keywords):
                     results[i] = found
                 bar.update(len(chunk))
         return results
 
-    def _extract_chunk(
+    def _prepare_chunk(
         self,
         texts: list[str | Document],
-        top_n: int | None,
-        batch_size: int,
         progress: bool = False,
         seeds: list[tuple[str, ...]] | None = None,
         vocabularies: list[Vocabulary | None] | None = None,
-    ) -> list[list[Keyword]]:
-        """All stages for a chunk of texts, their encoder work batched together.
+    ) -> list[_Prepared]:
+        """The CPU stages (``_prepare``) for a chunk of texts.
 
         ``progress``: show a bar over each stage of a long text (see ``extract_batch``).
         ``seeds``, ``vocabularies``: per text, its seed keywords and the vocabulary whose tags
@@ -356,6 +371,12 @@ class KeywordExtractor:
             vocabulary = vocabularies[k] if vocabularies else None
             doc = self._prepare(text, progress, vocabulary)
             prepared.append(replace(doc, seeds=seeds[k] if seeds else ()))
+        return prepared
+
+    def _rank_chunk(
+        self, prepared: list[_Prepared], top_n: int | None, batch_size: int, progress: bool = False
+    ) -> list[list[Keyword]]:
+        """The encoder and ranking stages for a prepared chunk, its encoder work batched together."""
         results: list[list[Keyword]] = [[] for _ in prepared]
         by_model: dict[str, list[int]] = {}
         for i, doc in enumerate(prepared):
@@ -960,12 +981,16 @@ def _valid_unicode(text: str) -> str:
 
 
 def _chunks(order: list[int], lengths: list[int]) -> Iterator[list[int]]:
-    """Consecutive runs of ``order`` holding at most ``CHUNK_DOCS`` texts and ``CHUNK_CHARS``
-    characters (``lengths`` of the texts; a longer text makes a chunk of its own)."""
+    """Consecutive runs of ``order`` holding at most ``CHUNK_DOCS`` texts (the first at most
+    ``FIRST_CHUNK_DOCS``, so that the encoder starts early and the other chunks' CPU stages run
+    beside it) and ``CHUNK_CHARS`` characters (``lengths`` of the texts; a longer text makes a
+    chunk of its own)."""
     chunk: list[int] = []
     chars = 0
+    limit = FIRST_CHUNK_DOCS
     for i in order:
-        if chunk and (len(chunk) == CHUNK_DOCS or chars + lengths[i] > CHUNK_CHARS):
+        if chunk and (len(chunk) == limit or chars + lengths[i] > CHUNK_CHARS):
+            limit = CHUNK_DOCS
             yield chunk
             chunk, chars = [], 0
         chunk.append(i)

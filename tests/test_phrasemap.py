@@ -34,6 +34,11 @@ def test_fit_recovers_a_linear_map():
     assert fitted.phrases == 400
     assert fitted.weights.shape == (2 * 6 + 4 + phrasemap.LENGTH_FEATURES + 1, 6)
     assert np.min(np.sum(mapped * isolated, axis=1)) > 0.97  # unit targets: the fit is to the direction
+    # the map applied block by block is the product of its inputs and weights
+    by_product = phrasemap.map_inputs(context, documents, static, pieces) @ fitted.weights[:-1] + fitted.weights[-1]
+    assert np.allclose(fitted(context, documents, static, pieces), by_product, atol=1e-5)
+    one_document = fitted(context[:3], documents[0], static[:3], pieces[:3])
+    assert np.allclose(one_document, phrasemap.map_inputs(context[:3], documents[0], static[:3], pieces[:3]) @ fitted.weights[:-1] + fitted.weights[-1], atol=1e-5)
 
 
 def test_map_inputs_layout():
