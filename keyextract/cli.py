@@ -109,9 +109,9 @@ def add_extraction_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", help="encoder: Hugging Face Hub name or local folder "
                         "(default: ALBERT for English and Chinese, multilingual-e5-small for other languages)")
     parser.add_argument("--mode", choices=MODES, default=DEFAULT_MODE,
-                        help="mapped (default): phrase vectors from the document pass mapped to those of the phrase "
-                        "alone (keyextract.phrasemap); isolated: encode each phrase alone (slower, the same quality "
-                        "within 0.3 F1); context: phrase vectors from the document pass as they are")
+                        help="mapped (default): English phrase vectors from the document pass mapped to those of the "
+                        "phrase alone (keyextract.phrasemap; other languages as isolated); isolated: encode the best "
+                        "phrases alone (slower on short texts); context: phrase vectors from the document pass as they are")
     parser.add_argument("--exhaustive", action="store_true",
                         help="isolated mode: encode every candidate alone, not only the 3 x top + 5 that score best "
                         "in context (slower; the shortlist keeps the same keyphrases almost always)")

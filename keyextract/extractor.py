@@ -51,6 +51,10 @@ DEFAULT_DIVERSITY = 0.0
 # better than in-context ones, and mapped ones (``keyextract.phrasemap``) nearly as well at the
 # cost of in-context ones; the priors lift long papers most.
 DEFAULT_MODE = "mapped"
+# Mapped mode maps English phrases only. On CSL the map was within 0.2 micro F1@10 of isolated
+# mode, but on everyday Chinese text it let the pieces of a compound outrank it (新能源 and
+# 汽车产业 above 新能源汽车产业), as context mode does; on 110-PT-BN-KP (n-gram candidates) it lost
+# 0.9. Those documents are ranked as in isolated mode (BENCHMARKS.md, "Phrase map").
 DEFAULT_POSITION_WEIGHT = 0.3
 DEFAULT_FREQUENCY_WEIGHT = 0.05
 DEFAULT_ATTENTION_WEIGHT = ATTENTION_WEIGHT
@@ -137,15 +141,16 @@ class KeywordExtractor:
         max_words: longest candidate phrase, in words (in a language without a tagger, words
             that are not stopwords: a linker such as the ``de`` of ``força de paz`` does not
             count); ``None`` (default): 5 for English (``DEFAULT_MAX_WORDS``), 3 otherwise.
-        mode: ``"mapped"`` (default) takes each phrase's vector from the one pass over the
-            document (the mean of its tokens' vectors) and maps it to what encoding the phrase
-            alone would give (``keyextract.phrasemap``: a linear map per encoder, shipped for
-            the offline encoders, fitted from the first documents and cached for others; until
-            then, and for languages without a tagger, documents are ranked as in isolated
-            mode); ``"isolated"`` encodes the best candidates alone (as EmbedRank and KeyBERT
-            do; on the dev sets within 0.3 micro F1@10 of mapped mode, at up to twice its cost
-            on abstracts); ``"context"`` uses the in-context vectors as they are (as fast as
-            mapped mode, up to 2.8 points of micro F1@10 lower on long papers).
+        mode: ``"mapped"`` (default) takes each English phrase's vector from the one pass over
+            the document (the mean of its tokens' vectors) and maps it to what encoding the
+            phrase alone would give (``keyextract.phrasemap``: a linear map per encoder,
+            shipped for the offline encoders, fitted from the first documents and cached for
+            others); documents in other languages, and all documents while a map is being
+            fitted, are ranked as in isolated mode (see ``DEFAULT_MODE``). ``"isolated"``
+            encodes the best candidates alone (as EmbedRank and KeyBERT do; about twice mapped
+            mode's time on abstracts; BENCHMARKS.md, "Phrase map", compares their quality set
+            by set); ``"context"`` uses the in-context vectors as they are (as fast as mapped
+            mode, 2.8 points of micro F1@10 lower than isolated mode on SemEval papers).
         exhaustive: in isolated mode, encode every candidate alone. By default (False) only a
             shortlist is: the ``3 * top_n + 5`` candidates of a document that score best with
             their in-context vectors (pooled from the document pass, priors included;
@@ -588,15 +593,16 @@ class KeywordExtractor:
         it (priors computed over all the document's candidates, similarity of its own vector).
         """
         tagged = [handled_language(d.lang) in ("en", "zh") for d in docs]
-        fitter = self._phrase_map(encoder) if self.mode == "mapped" and any(tagged) else None
+        english = [handled_language(d.lang) == "en" for d in docs]
+        fitter = self._phrase_map(encoder) if self.mode == "mapped" and any(english) else None
         phrase_map = fitter.get() if fitter is not None else None
         # per document: "context" (in-context vectors), "mapped" (in-context vectors through the
-        # phrase map) or "isolated" (phrases encoded alone). Mapped mode ranks documents in
-        # languages without a tagger as isolated mode does (the map lost 1 micro F1@10 on
-        # 110-PT-BN-KP, BENCHMARKS.md), and so too all documents while a map is being fitted.
+        # phrase map) or "isolated" (phrases encoded alone). Mapped mode maps English phrases
+        # only (see DEFAULT_MODE) and ranks the others as isolated mode does, and so too all
+        # documents while a map is being fitted.
         kinds = [
-            self.mode if self.mode != "mapped" else ("mapped" if t and phrase_map is not None else "isolated")
-            for t in tagged
+            self.mode if self.mode != "mapped" else ("mapped" if e and phrase_map is not None else "isolated")
+            for e in english
         ]
         attention = self.attention_weight > 0 and any(tagged)
         shortlisting = [k == "isolated" and not self.exhaustive and t for k, t in zip(kinds, tagged)]

@@ -29,11 +29,14 @@ def english(minilm_dir) -> KeywordExtractor:
 @pytest.mark.parametrize(
     ("name", "top5"),
     [
-        ("howto.txt", ["Kubernetes cluster", "kubeadm init", "pod network add-on", "scheduler", "control plane"]),
-        ("recipe.txt", ["sourdough bread", "sourdough starter", "loaf", "lactic acid bacteria", "dough"]),
-        ("news.txt", ["bike lanes downtown", "city council", "Harbor Avenue", "Cycling advocates", "parking"]),
-        ("science.txt", ["photosynthesis", "carbon dioxide", "Calvin cycle", "chloroplasts", "chlorophyll"]),
-        ("fastcache.md", ["fastcache", "Python web services", "small caching library", "hot objects", "Redis"]),
+        # mapped mode (the default since issue 24); isolated mode's lists differed in the last one
+        # or two places (howto: scheduler, control plane; recipe: dough; news: Cycling advocates;
+        # science: chlorophyll; fastcache: Redis), read and kept as lists a person would pick
+        ("howto.txt", ["Kubernetes cluster", "pod network add-on", "kubeadm init", "node", "containers"]),
+        ("recipe.txt", ["sourdough bread", "sourdough starter", "lactic acid bacteria", "loaf", "preheated Dutch oven"]),
+        ("news.txt", ["bike lanes downtown", "city council", "Harbor Avenue", "Mayor Linda Torres", "parking"]),
+        ("science.txt", ["carbon dioxide", "photosynthesis", "Calvin cycle", "chloroplasts", "light-dependent reactions"]),
+        ("fastcache.md", ["fastcache", "Python web services", "small caching library", "hot objects", "thread-safe access"]),
     ],
 )
 def test_english_top5_is_what_a_person_would_pick(english, name: str, top5: list[str]) -> None:

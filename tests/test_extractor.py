@@ -113,9 +113,11 @@ def test_extract_batch_in_many_chunks_keeps_input_order(en_model_dir, monkeypatc
 def test_chunks_go_shortest_first_within_doc_and_char_bounds(monkeypatch) -> None:
     monkeypatch.setattr(extractor_module, "CHUNK_DOCS", 2)
     monkeypatch.setattr(extractor_module, "CHUNK_CHARS", 10)
+    monkeypatch.setattr(extractor_module, "FIRST_CHUNK_DOCS", 1)
     texts = ["aaaa", "b", "cccccccccccc", "dd", "eee"]
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    assert list(extractor_module._chunks(order, [len(t) for t in texts])) == [[1, 3], [4, 0], [2]]
+    # the first chunk holds FIRST_CHUNK_DOCS texts, the others CHUNK_DOCS and CHUNK_CHARS at most
+    assert list(extractor_module._chunks(order, [len(t) for t in texts])) == [[1], [3, 4], [0], [2]]
 
 
 def test_isolated_mode_encodes_each_phrase_alone(en_model_dir) -> None:

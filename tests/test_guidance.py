@@ -58,8 +58,8 @@ def test_seed_keywords_one_list_for_all_or_one_per_text():
 def test_seeding_a_topic_puts_its_phrases_above_the_others(minilm_dir):
     extractor = KeywordExtractor(model=minilm_dir, lang="en")
     plain = [k.phrase for k in extractor.extract(TWO_TOPICS, top_n=8)]
-    assert plain == ["town", "shipping channel", "projects", "container terminal", "public library", "harbour",
-                     "bookshelves", "larger cargo vessels"]
+    assert plain == ["town", "shipping channel", "container terminal", "projects", "public library", "harbour",
+                     "larger cargo vessels", "bookshelves"]
     # no seeds, an empty list of seeds: the unguided ranking, with no seed part
     assert extractor.extract(TWO_TOPICS, top_n=8, seed_keywords=[]) == extractor.extract(TWO_TOPICS, top_n=8)
     assert "seed" not in extractor.extract(TWO_TOPICS)[0].parts

@@ -101,6 +101,10 @@ def cache_home(tmp_path, monkeypatch):
 def test_lazy_fit_then_mapped_vectors(en_model_dir, cache_home, monkeypatch, caplog):
     """An encoder without a map: isolated mode's lists until FIT_PHRASES pairs, then a map fitted,
     saved, and found by a fresh encoder, whose similarities are the mapped vectors' cosines."""
+    import shutil
+
+    # a copy: an encoder of its own, so that the fitted map stays out of the other tests' encoder
+    en_model_dir = str(shutil.copytree(en_model_dir, cache_home / "model"))
     monkeypatch.setenv("KEYEXTRACT_FIT_PHRASES", "60")
     texts = abstract_texts(12)
     isolated = KeywordExtractor(en_model_dir, lang="en", mode="isolated").extract_batch(texts, top_n=5)

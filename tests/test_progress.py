@@ -51,7 +51,7 @@ def first_seen(output: str, names) -> list[int]:
 
 def test_a_long_text_shows_a_bar_for_each_stage_in_turn(en_model_dir, long_doc, long_is_short, capsys) -> None:
     text = open(long_doc, encoding="utf-8").read()
-    ke = KeywordExtractor(en_model_dir, lang="en", exhaustive=True)  # exhaustive: many phrases
+    ke = KeywordExtractor(en_model_dir, lang="en", mode="isolated", exhaustive=True)  # exhaustive: many phrases
     ke.extract_batch([text], progress=True)
     err = capsys.readouterr().err
     seen = first_seen(err, STAGES)
