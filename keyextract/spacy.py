@@ -28,9 +28,9 @@ are those ``extract_batch`` gives for that text: ``nlp.pipe(texts, batch_size=..
 does not read the pipeline's tokens or part-of-speech tags: its candidate patterns were chosen
 on its own tagger's conventions (a more accurate tagger of other conventions lost 0.5 to 1 point
 of F1 on the scientific dev sets: BENCHMARKS.md, "Tagging: effect on keyphrase F1"), a blank
-pipeline has no tags to give, and its own tagging is 4% of ``extract_batch``'s time on Inspec
-abstracts in the default mode (BENCHMARKS.md, "Where the time goes"), the most reading the
-pipeline's tags could save. The same text thus gets the same keyphrases whatever the pipeline.
+pipeline has no tags to give, and its own segmentation and tagging are 6-7% of ``extract_batch``'s
+time on Inspec abstracts in the default mode (BENCHMARKS.md, "Where the time goes"), most of it
+in a thread beside the encoder: less than that is what reading the pipeline's tags could save. The same text thus gets the same keyphrases whatever the pipeline.
 
 ``doc._.keyphrases`` is ``None`` for a document the component has not processed, else a list of
 ``Keyphrase``, best first. The keyphrases are kept in ``doc.user_data`` as plain records
