@@ -343,9 +343,10 @@ class KeywordExtractor:
         # thread that hid about half of segmentation, tagging and candidates.
         with notes_beside_bars(show_docs or within), progress_bar(len(texts), show_docs) as bar, \
                 ThreadPoolExecutor(max_workers=1, thread_name_prefix="keyextract-prepare") as pool:
-            upcoming = pool.submit(prepare, chunks[0]) if chunks else None
+            upcoming = None
             for k, chunk in enumerate(chunks):
-                prepared = upcoming.result()
+                # the first chunk (and so a single one: a long text's stage bars stay alone) in this thread
+                prepared = upcoming.result() if upcoming is not None else prepare(chunk)
                 upcoming = pool.submit(prepare, chunks[k + 1]) if k + 1 < len(chunks) else None
                 try:
                     keywords = self._rank_chunk(prepared, top_n, batch_size or self.batch_size, within)
@@ -993,7 +994,7 @@ def _chunks(order: list[int], lengths: list[int]) -> Iterator[list[int]]:
     chunk of its own)."""
     chunk: list[int] = []
     chars = 0
-    limit = FIRST_CHUNK_DOCS
+    limit = min(FIRST_CHUNK_DOCS, CHUNK_DOCS)
     for i in order:
         if chunk and (len(chunk) == limit or chars + lengths[i] > CHUNK_CHARS):
             limit = CHUNK_DOCS

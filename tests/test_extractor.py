@@ -96,8 +96,9 @@ def test_extract_batch_equals_one_by_one(en_model_dir) -> None:
     assert batched[-2:] == [[], []]
 
 
-@pytest.mark.parametrize("mode", ["context", "isolated"])
+@pytest.mark.parametrize("mode", ["context", "isolated", "mapped"])
 def test_extract_batch_in_many_chunks_keeps_input_order(en_model_dir, monkeypatch, mode) -> None:
+    """Chunks after the first are prepared in a thread while the encoder works on the one before."""
     texts = abstract_texts(7) + ["", EN_TEXT[:80], EN_TEXT]
     monkeypatch.setattr(extractor_module, "CHUNK_DOCS", 3)
     monkeypatch.setattr(extractor_module, "CHUNK_CHARS", 900)
