@@ -654,7 +654,7 @@ class KeywordExtractor:
                     parts["similarity"] = cosines(vectors, enc.doc_vector)
                     if doc.seed_vectors is not None:
                         parts["seed"] = seed_prior(vectors, doc.seed_vectors)
-                    if fitter is not None:  # a lazy fit's data: the shortlist's pairs of vectors
+                    if fitter is not None and fitter.collecting:  # a lazy fit's data: the shortlist's pairs of vectors
                         found = enc.found[take]
                         static, pieces = static_vectors(encoder, [c.phrase for c, ok in zip(kept, found) if ok])
                         fitter.add(enc.pooled[take][found], vectors[found], enc.doc_vector, static, pieces)

@@ -284,10 +284,24 @@ class MapFitter:
     def get(self) -> PhraseMap | None:
         return self._map
 
+    @property
+    def collecting(self) -> bool:
+        """Whether ``add`` wants pairs: no map yet, and lazy fitting on (``fit_phrases``)."""
+        return self._map is None and fit_phrases() > 0
+
+    def _pair_files(self) -> list[Path]:
+        if self._pair_folder is None or not self._pair_folder.is_dir():
+            return []
+        return sorted(self._pair_folder.glob("*.npz"))
+
+    def _stored_count(self) -> int:
+        """Phrases in the cache's pair files, read from their names (``_write``), none loaded."""
+        return sum(int(path.stem.rpartition("-n")[2]) for path in self._pair_files() if path.stem.rpartition("-n")[2].isdigit())
+
     def _stored(self) -> list[tuple[np.ndarray, ...]]:
         """The pairs written to the cache by this and earlier processes (unreadable files skipped)."""
         out = []
-        for path in sorted(self._pair_folder.glob("*.npz")) if self._pair_folder is not None and self._pair_folder.is_dir() else []:
+        for path in self._pair_files():
             try:
                 with np.load(path) as f:
                     out.append(tuple(f[k] for k in ("context", "isolated", "documents", "static", "pieces")))
@@ -297,9 +311,9 @@ class MapFitter:
 
     def add(self, context: np.ndarray, isolated: np.ndarray, document: np.ndarray, static: np.ndarray, pieces: np.ndarray) -> None:
         """Pairs of ``n`` phrases of one document (shapes as ``fit``'s; ``document`` ``(dim,)``)."""
-        wanted = fit_phrases()
-        if self._map is not None or not len(context) or wanted == 0:
+        if not self.collecting or not len(context):
             return
+        wanted = fit_phrases()
         documents = np.broadcast_to(np.asarray(document, np.float16), context.shape)
         pairs = (context.astype(np.float16), isolated.astype(np.float16), documents, static.astype(np.float16), pieces)
         with self._lock:
@@ -307,9 +321,10 @@ class MapFitter:
                 return
             if not self._write(pairs):
                 self._pairs.append(pairs)
-            stored = self._stored() + self._pairs
-            if sum(len(p[0]) for p in stored) < wanted:
+            # the files are counted by name on every call and loaded only for the fit
+            if self._stored_count() + sum(len(p[0]) for p in self._pairs) < wanted:
                 return
+            stored = self._stored() + self._pairs
             self._map = fit(*[np.concatenate(c).astype(np.float32) for c in zip(*stored)], fingerprint=self.digest)
             self._pairs = []
         folder = cache_folder()
@@ -329,7 +344,7 @@ class MapFitter:
         if self._pair_folder is None:
             return False
         self._written += 1
-        path = self._pair_folder / f"{os.getpid()}-{threading.get_ident()}-{self._written}.npz"
+        path = self._pair_folder / f"{os.getpid()}-{threading.get_ident()}-{self._written}-n{len(pairs[0])}.npz"
         try:
             self._pair_folder.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.name}.tmp")
